@@ -1,0 +1,58 @@
+// The one configuration object. Every setting is read here, from the environment, with its default;
+// nothing else in the codebase reads process.env.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Connection of the database owner: runs migrations and loads demo data. Unset: a private cluster is started. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Connection the HTTP server uses: a role that owns nothing and cannot bypass row level security. */
+  APP_DATABASE_URL: z.string().url().optional(),
+  /** Where the private cluster, uploads and backups live. */
+  DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
+  /** Port of the private cluster (5432 belongs to the machine's own PostgreSQL). */
+  LOCAL_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(55432),
+  /** Demo mode: an empty database gets the demo data and demo accounts. Production runs with DEMO=0. */
+  DEMO: flag.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest page of features one request may ask for; larger limits are clamped to it. */
+  FEATURES_MAX_LIMIT: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  FEATURES_DEFAULT_LIMIT: z.coerce.number().int().min(1).default(100),
+  /** Bytes of compressed tiles kept in each server's memory. */
+  TILE_CACHE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
+  /** Public address of the platform as other systems see it (for links); default: from the request. */
+  PUBLIC_URL: z.string().url().optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+const known = new Set(Object.keys(schema.shape));
+// Settings that look like ours but are not: most likely a typo the operator would want to hear about.
+const ourPrefixes = ['FEATURES_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const unknown = Object.keys(env).filter((k) => !known.has(k) && ourPrefixes.some((p) => k.startsWith(p)));
+  if (unknown.length > 0) {
+    process.emitWarning(`Unknown settings ignored: ${unknown.join(', ')}`);
+  }
+  return parsed.data;
+}
