@@ -49,9 +49,13 @@ function ensurePostgisInstalled(binDir: string): void {
   );
 }
 
+// initdb and pg_ctl refuse to run as root; the cluster then belongs to the unprivileged `postgres` user.
+function asOwner(cmd: string, args: string[]): [string, string[]] {
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+}
+
 function runAsOwner(cmd: string, args: string[]): void {
-  // initdb refuses to run as root; the cluster then belongs to the unprivileged `postgres` user.
-  const [file, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  const [file, argv] = asOwner(cmd, args);
   execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -114,7 +118,7 @@ export async function ensureLocalCluster(dataDir: string, port: number): Promise
         ].join('\n'),
       );
     }
-    const status = spawnSync(path.join(binDir, 'pg_ctl'), ['status', '-D', pgData]);
+    const status = spawnSync(...asOwner(path.join(binDir, 'pg_ctl'), ['status', '-D', pgData]));
     if (status.status !== 0) {
       const log = path.join(dataDir, 'postgresql.log');
       if (isRoot && !fs.existsSync(log)) {

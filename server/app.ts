@@ -2,12 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { projectRoot, type Config } from './config.ts';
 import { Database } from './db/database.ts';
 import { registerCaller } from './auth/caller.ts';
 import { registerJsonErrorHandler } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
+import { authRoutes } from './routes/auth.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { layerRoutes } from './routes/layers.ts';
 import { featureRoutes } from './routes/features.ts';
 import { tileRoutes } from '../tiles/routes.ts';
@@ -42,9 +45,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => db.close());
 
   registerJsonErrorHandler(app);
+  await app.register(fastifyCookie);
   registerCaller(app);
 
   await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(adminRoutes);
   await app.register(layerRoutes);
   await app.register(featureRoutes);
   await app.register(tileRoutes);

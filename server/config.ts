@@ -31,13 +31,15 @@ const schema = z.object({
   TILE_CACHE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
   /** Public address of the platform as other systems see it (for links); default: from the request. */
   PUBLIC_URL: z.string().url().optional(),
+  /** Password for the account that `npm run admin -- create-operator|create-user` creates. */
+  ADMIN_PASSWORD: z.string().optional(),
 });
 
 export type Config = z.infer<typeof schema>;
 
 const known = new Set(Object.keys(schema.shape));
 // Settings that look like ours but are not: most likely a typo the operator would want to hear about.
-const ourPrefixes = ['FEATURES_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE'];
+const ourPrefixes = ['FEATURES_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE', 'ADMIN_'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {};

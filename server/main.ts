@@ -16,8 +16,12 @@ async function main(): Promise<void> {
     if (applied.length > 0) console.log(`Migrations applied: ${applied.join(', ')}`);
     if (config.DEMO) {
       const { loadDemoDataIfEmpty } = await import('../infra/demo/load.ts');
+      const { loadDemoAccounts } = await import('../infra/demo/accounts.ts');
       const loaded = await loadDemoDataIfEmpty(owner);
-      if (loaded) console.log(`Demo data loaded: ${loaded.features} features in ${loaded.layers} layers.`);
+      if (loaded) {
+        await loadDemoAccounts(owner);
+        console.log(`Demo data loaded: ${loaded.features} features in ${loaded.layers} layers, with demo accounts (see README).`);
+      }
     }
   } finally {
     await owner.end();

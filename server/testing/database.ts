@@ -68,7 +68,9 @@ export async function createTestDatabase(opts: { demo?: boolean } = {}): Promise
           await migrate(owner);
           if (demo) {
             const { loadDemoData } = await import('../../infra/demo/load.ts');
+            const { loadDemoAccounts } = await import('../../infra/demo/accounts.ts');
             await loadDemoData(owner);
+            await loadDemoAccounts(owner);
           }
         } finally {
           await owner.end();
