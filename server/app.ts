@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { layerRoutes } from './routes/layers.ts';
 import { featureRoutes } from './routes/features.ts';
+import { featureEditRoutes } from './routes/feature-edits.ts';
 import { tileRoutes } from '../tiles/routes.ts';
 
 declare module 'fastify' {
@@ -53,6 +54,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes);
   await app.register(layerRoutes);
   await app.register(featureRoutes);
+  await app.register(featureEditRoutes);
   await app.register(tileRoutes);
 
   if (fs.existsSync(path.join(webDist, 'index.html'))) {

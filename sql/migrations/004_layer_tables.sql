@@ -53,7 +53,8 @@ create function catalog.stamp_feature() returns trigger
 language plpgsql as $$
 begin
   if tg_op = 'INSERT' then
-    new.version := 1;
+    -- A deleted feature restored under its own fid continues its version sequence (set by the restore path).
+    new.version := coalesce(nullif(current_setting('cb.restore_version', true), '')::integer, 1);
     new.created_at := now();
     new.created_by := auth.caller_user_id();
   else
