@@ -5,6 +5,7 @@ import { loadConfig } from './config.ts';
 import { resolveDatabase } from './db/database.ts';
 import { migrate } from '../sql/migrate.ts';
 import { buildApp } from './app.ts';
+import { installJobSchema } from './jobs/boss.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   } finally {
     await owner.end();
   }
+  await installJobSchema(urls.ownerUrl);
   const app = await buildApp({ config, appDatabaseUrl: urls.appUrl });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   console.log(`Bản đồ / map: ${address}/`);

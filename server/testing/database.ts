@@ -8,6 +8,7 @@ import { loadConfig, projectRoot } from '../config.ts';
 import { ensureLocalCluster } from '../../infra/local-cluster.ts';
 import { APP_ROLE, withUser } from '../db/database.ts';
 import { migrate } from '../../sql/migrate.ts';
+import { installJobSchema } from '../jobs/boss.ts';
 
 export interface TestDatabase {
   name: string;
@@ -50,7 +51,7 @@ const TEMPLATE_LOCK = 7_340_035;
 export async function createTestDatabase(opts: { demo?: boolean } = {}): Promise<TestDatabase> {
   const demo = opts.demo ?? true;
   const admin = await adminUrl();
-  const fp = fingerprint([path.join(projectRoot, 'sql'), path.join(projectRoot, 'infra', 'demo')]);
+  const fp = fingerprint([path.join(projectRoot, 'sql'), path.join(projectRoot, 'infra', 'demo'), path.join(projectRoot, 'server', 'jobs')]);
   const template = `cb_tpl_${demo ? 'demo' : 'empty'}_${fp}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
@@ -66,6 +67,7 @@ export async function createTestDatabase(opts: { demo?: boolean } = {}): Promise
         await owner.connect();
         try {
           await migrate(owner);
+          await installJobSchema(withDatabase(admin, building));
           if (demo) {
             const { loadDemoData } = await import('../../infra/demo/load.ts');
             const { loadDemoAccounts } = await import('../../infra/demo/accounts.ts');
