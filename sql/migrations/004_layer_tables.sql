@@ -127,6 +127,57 @@ begin
 end
 $$;
 
+-- The read policy of a layer table follows the layer's visibility. A public layer's is `true`; a restricted
+-- layer's asks auth.can_read_layer once per query (an InitPlan). Why not always the latter: PostgreSQL does not
+-- let a non-leakproof operator such as && run before a policy qual, so with any real policy the spatial index is
+-- not used (a tile went from 0.7 ms to 17 ms on 100 000 points). Re-applied whenever visibility changes, in the
+-- same transaction, so the policy and the catalog never disagree.
+create function catalog.apply_read_policy(p_layer_id text) returns void
+language plpgsql security definer set search_path = pg_catalog, public as $$
+declare
+  l catalog.layers;
+  v_qualified text;
+begin
+  select * into l from catalog.layers where id = p_layer_id;
+  if not found then
+    return;
+  end if;
+  v_qualified := format('%I.%I', l.sector_code, split_part(l.id, '.', 2));
+  if to_regclass(v_qualified) is null then
+    return;
+  end if;
+  execute format('drop policy if exists read on %s', v_qualified);
+  if l.visibility = 'public' then
+    execute format('create policy read on %s for select using (true)', v_qualified);
+  else
+    execute format('create policy read on %s for select using ((select auth.can_read_layer(%L)))', v_qualified, l.id);
+  end if;
+end
+$$;
+
+create function catalog.visibility_changed() returns trigger
+language plpgsql security definer set search_path = pg_catalog, public as $$
+begin
+  perform catalog.apply_read_policy(new.id);
+  return null;
+end
+$$;
+create trigger visibility_changed after update of visibility on catalog.layers
+  for each row when (new.visibility is distinct from old.visibility) execute function catalog.visibility_changed();
+
+-- Restricted layers keep their index too where we may say so: the bounding-box overlap (&&) raises no error that
+-- depends on row data (every layer column has one SRID), so it is leakproof in fact. Only a superuser may mark
+-- it; elsewhere restricted layers are read with sequential scans (correct, slower), and the server says so.
+do $$
+begin
+  if (select rolsuper from pg_roles where rolname = current_user) then
+    alter function geometry_overlaps(geometry, geometry) leakproof;
+  else
+    raise notice 'not a superuser: geometry_overlaps stays non-leakproof; restricted layers will not use spatial indexes';
+  end if;
+end
+$$;
+
 -- Creates the table of a catalog layer with its indexes, triggers, policies and grants.
 create function catalog.create_layer_table(p_layer_id text) returns void
 language plpgsql as $$
@@ -188,7 +239,7 @@ begin
   -- Row level security is the last word. `(select …)` makes the check an InitPlan: once per query, not per row.
   execute format('alter table %s enable row level security', v_qualified);
   execute format('alter table %s force row level security', v_qualified);
-  execute format('create policy read on %s for select using ((select auth.can_read_layer(%L)))', v_qualified, l.id);
+  perform catalog.apply_read_policy(l.id);
   execute format('create policy insert on %s for insert with check ((select auth.can_write_layer(%L)))', v_qualified, l.id);
   execute format('create policy update on %s for update using ((select auth.can_write_layer(%L))) with check ((select auth.can_write_layer(%L)))', v_qualified, l.id, l.id);
   execute format('create policy delete on %s for delete using ((select auth.can_write_layer(%L)))', v_qualified, l.id);
