@@ -65,7 +65,14 @@ export class Database {
   readonly pool: pg.Pool;
 
   constructor(url: string, max = 20) {
-    this.pool = new pg.Pool({ connectionString: url, max, application_name: 'caobang-gis' });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max,
+      application_name: 'caobang-gis',
+      // Parallel workers only slow the many small tile and page queries down (infra/local-cluster.ts sets the same
+      // default); set per connection because a DATABASE_URL database keeps its own. An `options` in the URL wins.
+      options: '-c max_parallel_workers_per_gather=0',
+    });
     // An idle client losing its connection (database restart) must not crash the server.
     this.pool.on('error', () => {});
   }

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Attribute } from '../server/catalog/attributes.ts';
+import { tileQuery, tileStatement, type TileLayer } from './tile-sql.ts';
+
+const attribute = (name: string, type: Attribute['type']): Attribute => ({
+  name, type, label_vi: name, label_en: name, required: false,
+});
+
+const relics: TileLayer = {
+  id: 'van_hoa.khu_di_tich',
+  geometryFamily: 'polygon',
+  attributes: [attribute('ten', 'text'), attribute('so_hieu', 'integer'), attribute('ngay_cong_nhan', 'date'),
+    attribute('kiem_tra_luc', 'datetime')],
+};
+
+test('the polygon tile statement, as sent to PostgreSQL', () => {
+  assert.equal(tileStatement(relics).text, `with bounds as (
+  select st_tileenvelope($1::integer, $2::integer, $3::integer) as tile,
+         st_tileenvelope($1::integer, $2::integer, $3::integer, margin => 0.015625) as query
+)
+select st_asmvt(f, $4::text, 4096, 'geom', 'fid') as mvt
+from (
+  select t.fid,
+         st_asmvtgeom(case when $1::integer < 14 then st_simplifypreservetopology(t.geom_3857, 9783.93962050256 / 2::float8 ^ $1::integer) else t.geom_3857 end, b.tile, 4096, 64, true) as geom,
+         t."ten",
+         t."so_hieu",
+         to_char(t."ngay_cong_nhan", 'YYYY-MM-DD') as "ngay_cong_nhan",
+         to_char(t."kiem_tra_luc" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "kiem_tra_luc"
+  from "van_hoa"."khu_di_tich" t cross join bounds b
+  where t.geom_3857 && b.query
+) f`);
+});
+
+test('points are not simplified; lines are', () => {
+  const points = tileStatement({ id: 'van_hoa.diem', geometryFamily: 'point', attributes: [] }).text;
+  assert.match(points, /st_asmvtgeom\(t\.geom_3857, b\.tile, 4096, 64, true\)/);
+  assert.doesNotMatch(points, /simplify/);
+  const lines = tileStatement({ id: 'giao_thong.quoc_lo', geometryFamily: 'line', attributes: [] }).text;
+  assert.match(lines, /st_simplifypreservetopology/);
+});
+
+test('tile and layer name are parameters, never part of the text', () => {
+  const q = tileQuery(relics, { z: 12, x: 3262, y: 1780 });
+  assert.deepEqual(q.values, [12, 3262, 1780, 'van_hoa.khu_di_tich']);
+  assert.doesNotMatch(q.text, /3262|1780/);
+  assert.equal(tileQuery(relics, { z: 3, x: 1, y: 2 }).text, q.text);
+});
+
+test('the statement name carries the layer id and changes with the SQL', () => {
+  const a = tileStatement(relics);
+  assert.match(a.name, /^tile_[0-9a-f]{16}_van_hoa\.khu_di_tich$/);
+  const b = tileStatement({ ...relics, attributes: [...relics.attributes, attribute('ghi_chu', 'text')] });
+  assert.notEqual(a.name, b.name);
+  assert.equal(tileStatement(relics).name, a.name);
+  // tileQuery rebuilds when the catalog entry changes, and names the new statement differently.
+  const before = tileQuery(relics, { z: 1, x: 0, y: 0 });
+  const after = tileQuery({ ...relics, attributes: relics.attributes.slice(0, 1) }, { z: 1, x: 0, y: 0 });
+  assert.notEqual(before.name, after.name);
+  assert.doesNotMatch(after.text, /so_hieu/);
+});
+
+test('a long layer id cannot push the hash out of PostgreSQL\'s 63-byte name', () => {
+  const long = (slug: string) => tileStatement({ id: `tai_nguyen_va_moi_truong_xx.${slug}`, geometryFamily: 'point', attributes: [] });
+  const a = long('quan_trac_moi_truong_nuoc_mat_song_bang_a');
+  const b = long('quan_trac_moi_truong_nuoc_mat_song_bang_b');
+  assert.ok(a.name.length <= 63);
+  assert.notEqual(a.name.slice(0, 63), b.name.slice(0, 63));
+});
