@@ -1,0 +1,166 @@
+// The side panel's list of layers, grouped by sector: a labelled checkbox per layer (so keyboard and screen
+// reader users can toggle it), a legend swatch drawn from the layer's style, and its feature count.
+import type { Catalog, CatalogLayer, CatalogSector } from './catalog.ts';
+import { formatCount } from './format.ts';
+import { localized, t } from './i18n.ts';
+
+const INLINE_LEGEND_MAX = 4;
+
+export interface LayerTreeOptions {
+  container: HTMLElement;
+  catalog: Catalog;
+  isVisible(layerId: string): boolean;
+  onToggle(layer: CatalogLayer, visible: boolean): void;
+  onZoomTo(layer: CatalogLayer): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** A small picture of how the layer is drawn: a dot, a stroke or a filled square, in the style's colours. */
+export function legendSwatch(layer: CatalogLayer, color?: string): HTMLElement {
+  const style = layer.style ?? {};
+  const fill = color ?? style.color ?? '#3b6ea5';
+  const swatch = el('span', { class: `swatch swatch-${layer.geometry_family}`, 'aria-hidden': 'true' });
+  swatch.style.setProperty('--swatch-color', fill);
+  swatch.style.setProperty('--swatch-outline', style.outlineColor ?? fill);
+  swatch.style.setProperty('--swatch-opacity', String(Math.max(0.25, style.fillOpacity ?? 0.35)));
+  const categories = Object.values(style.categories?.colors ?? {});
+  if (!color && categories.length > 1) {
+    // Several categories: the swatch shows their colours side by side, the list below names them.
+    const stops = categories.slice(0, 6);
+    const step = 100 / stops.length;
+    const gradient = stops.map((c, i) => `${c} ${i * step}% ${(i + 1) * step}%`).join(', ');
+    swatch.style.setProperty('--swatch-fill', `linear-gradient(90deg, ${gradient})`);
+    swatch.classList.add('swatch-multi');
+  }
+  return swatch;
+}
+
+export class LayerTree {
+  private zoom = 0;
+  private readonly collapsed = new Set<string>();
+  private readonly openLegends = new Set<string>();
+
+  constructor(private readonly options: LayerTreeOptions) {}
+
+  render(): void {
+    const { container, catalog } = this.options;
+    container.replaceChildren();
+    if (catalog.layers.length === 0) {
+      container.append(el('p', { class: 'panel-message' }, t('noLayers')));
+      return;
+    }
+    const bySector = new Map<string, CatalogLayer[]>();
+    for (const layer of catalog.layers) {
+      const list = bySector.get(layer.sector.code) ?? [];
+      list.push(layer);
+      bySector.set(layer.sector.code, list);
+    }
+    const sectors: CatalogSector[] = catalog.sectors.length > 0 ? catalog.sectors : catalog.layers.map((l) => l.sector);
+    const seen = new Set<string>();
+    for (const sector of sectors) {
+      const layers = bySector.get(sector.code);
+      if (!layers || seen.has(sector.code)) continue;
+      seen.add(sector.code);
+      container.append(this.renderSector(sector, layers));
+    }
+    this.setZoom(this.zoom);
+  }
+
+  private renderSector(sector: CatalogSector, layers: CatalogLayer[]): HTMLElement {
+    const details = el('details', { class: 'sector', 'data-sector': sector.code, 'data-testid': `sector-${sector.code}` });
+    details.open = !this.collapsed.has(sector.code);
+    details.addEventListener('toggle', () => {
+      if (details.open) this.collapsed.delete(sector.code);
+      else this.collapsed.add(sector.code);
+    });
+    const summary = el(
+      'summary',
+      { class: 'sector-title' },
+      el('span', { class: 'sector-name' }, localized(sector, 'title')),
+      el('span', { class: 'sector-count', 'aria-hidden': 'true' }, String(layers.length)),
+    );
+    const list = el('ul', { class: 'layer-list' });
+    for (const layer of layers) list.append(this.renderLayer(layer));
+    details.append(summary, list);
+    return details;
+  }
+
+  private renderLayer(layer: CatalogLayer): HTMLElement {
+    const title = localized(layer, 'title');
+    const inputId = `layer-${layer.id.replace(/[^a-z0-9_]/gi, '-')}`;
+    // Named by the title alone (the count is its description), so "Quốc lộ" finds the checkbox for Quốc lộ.
+    const checkbox = el('input', {
+      type: 'checkbox',
+      id: inputId,
+      'aria-labelledby': `${inputId}-title`,
+      'aria-describedby': `${inputId}-meta`,
+      'data-testid': `layer-toggle-${layer.id}`,
+    });
+    checkbox.checked = this.options.isVisible(layer.id);
+    checkbox.addEventListener('change', () => this.options.onToggle(layer, checkbox.checked));
+
+    const meta = el('span', { class: 'layer-meta', id: `${inputId}-meta` }, t(layer.feature_count === 1 ? 'featureCountOne' : 'featureCount', { n: formatCount(layer.feature_count) }));
+    if (layer.visibility === 'restricted') {
+      meta.append(' · ', el('span', { class: 'badge', title: t('restrictedHint') }, t('restricted')));
+    }
+    const hint = el('span', { class: 'layer-zoom-hint' }, t('zoomInToSee', { z: layer.min_zoom }));
+    const label = el(
+      'label',
+      { for: inputId, class: 'layer-label' },
+      legendSwatch(layer),
+      el('span', { class: 'layer-text' }, el('span', { class: 'layer-title', id: `${inputId}-title` }, title), meta, hint),
+    );
+    const item = el('li', { class: 'layer-item', 'data-layer-id': layer.id }, checkbox, label);
+    if (layer.extent) {
+      const zoomTo = el('button', { type: 'button', class: 'icon-button zoom-to', 'aria-label': t('zoomToLayer', { title }), title: t('zoomToLayer', { title }) });
+      zoomTo.innerHTML =
+        '<svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true"><path d="M3 8V3h5M12 3h5v5M17 12v5h-5M8 17H3v-5" fill="none" stroke="currentColor" stroke-width="1.8"/></svg>';
+      zoomTo.addEventListener('click', () => this.options.onZoomTo(layer));
+      item.append(zoomTo);
+    }
+    const categories = Object.entries(layer.style?.categories?.colors ?? {});
+    if (categories.length > 1) {
+      const legend = el('ul', { class: 'legend-categories' });
+      for (const [value, color] of categories) {
+        legend.append(el('li', {}, legendSwatch(layer, color), el('span', {}, value)));
+      }
+      if (categories.length <= INLINE_LEGEND_MAX) {
+        item.append(legend);
+      } else {
+        // A dozen land-use classes would push the other layers out of sight: fold them until asked for.
+        const details = el('details', { class: 'legend' }, el('summary', {}, t('legendClasses', { n: categories.length })), legend);
+        details.open = this.openLegends.has(layer.id);
+        details.addEventListener('toggle', () => {
+          if (details.open) this.openLegends.add(layer.id);
+          else this.openLegends.delete(layer.id);
+        });
+        item.append(details);
+      }
+    }
+    return item;
+  }
+
+  /** Layers that only draw from a closer zoom say so, instead of seeming broken. */
+  setZoom(zoom: number): void {
+    this.zoom = zoom;
+    for (const layer of this.options.catalog.layers) {
+      const item = this.options.container.querySelector<HTMLElement>(`li[data-layer-id="${CSS.escape(layer.id)}"]`);
+      item?.classList.toggle('out-of-range', zoom < layer.min_zoom);
+    }
+  }
+
+  setChecked(layerId: string, visible: boolean): void {
+    const input = this.options.container.querySelector<HTMLInputElement>(`input[data-testid="layer-toggle-${CSS.escape(layerId)}"]`);
+    if (input) input.checked = visible;
+  }
+}

@@ -1,0 +1,316 @@
+// The public web map: catalog → style → map, with the layer tree, identify popups, the URL hash and the
+// VI/EN switch wired together.
+import 'maplibre-gl/dist/maplibre-gl.css';
+import './styles.css';
+import {
+  Map as MapLibreMap,
+  NavigationControl,
+  ScaleControl,
+  setWorkerUrl,
+  type IControl,
+  type MapGeoJSONFeature,
+  type PointLike,
+} from 'maplibre-gl';
+// The worker is a separate self-contained module; bundling moves the main file, so point MapLibre at the copy.
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { fetchCatalog, type Catalog, type CatalogLayer } from './catalog.ts';
+import { language, onLanguageChange, setLanguage, t, type Lang } from './i18n.ts';
+import { LayerTree } from './layer-tree.ts';
+import { buildStyle, catalogIdOf, isBaseLayer, setLayerVisible, styleLayerIds } from './map-style.ts';
+import { FeaturePopup, type Hit } from './popup.ts';
+import { formatHash, parseHash, writeHash, type UrlState } from './url-state.ts';
+
+declare global {
+  interface Window {
+    cbMap?: MapLibreMap;
+    cbCatalog?: Catalog;
+    /** True once the catalog is read and the map's style has loaded: the browser tests wait for it. */
+    cbReady?: boolean;
+  }
+}
+
+const PROVINCE_BOUNDS: [number, number, number, number] = [105.25, 22.3, 106.85, 23.15];
+// Room to pan around the province without getting lost in the rest of the world (there is no basemap there).
+const MAX_BOUNDS: [number, number, number, number] = [101.5, 19.5, 110.5, 26];
+const PICK_TOLERANCE_PX = 5;
+const phoneQuery = window.matchMedia('(max-width: 767px)');
+
+setWorkerUrl(workerUrl);
+
+function byId<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`index.html lacks #${id}`);
+  return node as T;
+}
+
+const panel = byId<HTMLElement>('panel');
+const menuButton = byId<HTMLButtonElement>('menu-button');
+const treeContainer = byId<HTMLElement>('layer-tree');
+
+function applyStaticTexts(): void {
+  document.documentElement.lang = language();
+  document.title = t('documentTitle');
+  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    node.textContent = t(node.dataset.i18n as Parameters<typeof t>[0]);
+  }
+  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n-aria-label]')) {
+    node.setAttribute('aria-label', t(node.dataset.i18nAriaLabel as Parameters<typeof t>[0]));
+  }
+  for (const button of document.querySelectorAll<HTMLButtonElement>('.lang-switch button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.lang === language()));
+  }
+  setPanelOpen(panel.dataset.open === 'true');
+}
+
+function setPanelOpen(open: boolean): void {
+  panel.dataset.open = String(open);
+  menuButton.setAttribute('aria-expanded', String(open));
+  menuButton.setAttribute('aria-label', t(open ? 'closeLayers' : 'openLayers'));
+}
+
+menuButton.addEventListener('click', () => {
+  const open = panel.dataset.open !== 'true';
+  setPanelOpen(open);
+  if (open) treeContainer.querySelector<HTMLElement>('input, summary')?.focus();
+});
+for (const button of document.querySelectorAll<HTMLButtonElement>('.lang-switch button')) {
+  button.addEventListener('click', () => setLanguage(button.dataset.lang as Lang));
+}
+onLanguageChange(applyStaticTexts);
+applyStaticTexts();
+
+function showPanelMessage(text: string, retry?: () => void): void {
+  const message = document.createElement('p');
+  message.className = 'panel-message';
+  message.setAttribute('role', 'status');
+  message.textContent = text;
+  treeContainer.replaceChildren(message);
+  if (retry) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'text-button';
+    button.textContent = t('retry');
+    button.addEventListener('click', retry);
+    treeContainer.append(button);
+  }
+}
+
+function webglAvailable(): boolean {
+  try {
+    const canvas = document.createElement('canvas');
+    return Boolean(canvas.getContext('webgl2') ?? canvas.getContext('webgl'));
+  } catch {
+    return false;
+  }
+}
+
+/** A "whole province" button beside the zoom buttons. */
+class HomeControl implements IControl {
+  private container: HTMLElement | null = null;
+  private button: HTMLButtonElement | null = null;
+
+  onAdd(map: MapLibreMap): HTMLElement {
+    this.container = document.createElement('div');
+    this.container.className = 'maplibregl-ctrl maplibregl-ctrl-group';
+    this.button = document.createElement('button');
+    this.button.type = 'button';
+    this.button.className = 'home-button';
+    this.button.dataset.testid = 'home-button';
+    this.button.innerHTML =
+      '<svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true"><path d="M3 9.5 10 4l7 5.5M5.5 8v8h9V8" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/></svg>';
+    this.button.addEventListener('click', () => map.fitBounds(PROVINCE_BOUNDS, { padding: 24 }));
+    this.container.append(this.button);
+    this.translate();
+    return this.container;
+  }
+
+  onRemove(): void {
+    this.container?.remove();
+  }
+
+  translate(): void {
+    this.button?.setAttribute('title', t('wholeProvince'));
+    this.button?.setAttribute('aria-label', t('wholeProvince'));
+  }
+}
+
+/** MapLibre labels its own buttons once, at creation: relabel them when the language changes. */
+function translateMapControls(container: HTMLElement): void {
+  const labels: Array<[string, Parameters<typeof t>[0]]> = [
+    ['.maplibregl-ctrl-zoom-in', 'zoomIn'],
+    ['.maplibregl-ctrl-zoom-out', 'zoomOut'],
+    ['.maplibregl-ctrl-compass', 'resetBearing'],
+  ];
+  for (const [selector, key] of labels) {
+    const button = container.querySelector<HTMLElement>(selector);
+    button?.setAttribute('title', t(key));
+    button?.setAttribute('aria-label', t(key));
+  }
+}
+
+function startMap(catalog: Catalog, initial: UrlState): void {
+  const byCatalogId = new Map(catalog.layers.map((l) => [l.id, l]));
+  const visible = new Set(
+    initial.layers === null ? catalog.layers.map((l) => l.id) : initial.layers.filter((id) => byCatalogId.has(id)),
+  );
+  const view = initial.view;
+  const map = new MapLibreMap({
+    container: 'map',
+    style: buildStyle(catalog, visible),
+    ...(view
+      ? { center: [view.lon, view.lat] as [number, number], zoom: view.zoom, bearing: view.bearing }
+      : { bounds: PROVINCE_BOUNDS, fitBoundsOptions: { padding: 24 } }),
+    maxBounds: MAX_BOUNDS,
+    attributionControl: { compact: true },
+  });
+  window.cbMap = map;
+  window.cbCatalog = catalog;
+
+  map.addControl(new NavigationControl({ visualizePitch: false }), 'top-right');
+  const home = new HomeControl();
+  map.addControl(home, 'top-right');
+  map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
+  translateMapControls(map.getContainer());
+
+  const popup = new FeaturePopup(map);
+  const saveHash = () => {
+    const center = map.getCenter();
+    const ids = catalog.layers.filter((l) => visible.has(l.id)).map((l) => l.id);
+    writeHash(formatHash({ view: { zoom: map.getZoom(), lat: center.lat, lon: center.lng, bearing: map.getBearing() }, layers: ids }));
+  };
+
+  const applyVisibility = (layer: CatalogLayer, show: boolean) => {
+    if (show) visible.add(layer.id);
+    else visible.delete(layer.id);
+    setLayerVisible(map, layer, show);
+    tree.setChecked(layer.id, show);
+    if (!show) popup.close();
+  };
+
+  const tree = new LayerTree({
+    container: treeContainer,
+    catalog,
+    isVisible: (id) => visible.has(id),
+    onToggle: (layer, show) => {
+      applyVisibility(layer, show);
+      saveHash();
+    },
+    onZoomTo: (layer) => {
+      if (!layer.extent) return;
+      const [w, s, e, n] = layer.extent;
+      map.fitBounds([w, s, e, n], { padding: 40, maxZoom: Math.max(14, layer.min_zoom) });
+      if (phoneQuery.matches) setPanelOpen(false);
+    },
+  });
+  tree.render();
+  tree.setZoom(map.getZoom());
+
+  const queryLayers = (onlyThematic: boolean) =>
+    catalog.layers
+      .filter((l) => visible.has(l.id) && !(onlyThematic && isBaseLayer(l)))
+      .flatMap(styleLayerIds)
+      .filter((id) => map.getLayer(id) !== undefined);
+
+  const hitsAt = (point: { x: number; y: number }, onlyThematic: boolean): Hit[] => {
+    const layers = queryLayers(onlyThematic);
+    if (layers.length === 0) return [];
+    const box: [PointLike, PointLike] = [
+      [point.x - PICK_TOLERANCE_PX, point.y - PICK_TOLERANCE_PX],
+      [point.x + PICK_TOLERANCE_PX, point.y + PICK_TOLERANCE_PX],
+    ];
+    const seen = new Set<string>();
+    const hits: Hit[] = [];
+    for (const feature of map.queryRenderedFeatures(box, { layers }) as MapGeoJSONFeature[]) {
+      const layer = byCatalogId.get(catalogIdOf(feature.layer.id));
+      // A polygon answers through its fill and its outline, and a feature cut by tile edges more than once.
+      const id = `${layer?.id}/${String(feature.id ?? JSON.stringify(feature.properties))}`;
+      if (!layer || seen.has(id)) continue;
+      seen.add(id);
+      hits.push({ layer, feature });
+    }
+    return hits;
+  };
+
+  map.on('load', () => {
+    saveHash();
+    window.cbReady = true;
+    document.body.dataset.ready = 'true';
+  });
+  map.on('moveend', saveHash);
+  map.on('zoomend', () => tree.setZoom(map.getZoom()));
+  map.on('click', (event) => {
+    if (phoneQuery.matches && panel.dataset.open === 'true') {
+      setPanelOpen(false);
+      return;
+    }
+    // A click on a road names the road, not also the commune it runs through; the basemap answers only alone.
+    const thematic = hitsAt(event.point, true);
+    popup.show(event.lngLat, thematic.length > 0 ? thematic : hitsAt(event.point, false));
+  });
+
+  let hoverFrame = 0;
+  map.on('mousemove', (event) => {
+    if (hoverFrame) return;
+    hoverFrame = requestAnimationFrame(() => {
+      hoverFrame = 0;
+      map.getCanvas().style.cursor = hitsAt(event.point, true).length > 0 ? 'pointer' : '';
+    });
+  });
+
+  window.addEventListener('hashchange', () => {
+    // Someone edited the address bar: follow it.
+    const state = parseHash(window.location.hash);
+    if (state.view) map.jumpTo({ center: [state.view.lon, state.view.lat], zoom: state.view.zoom, bearing: state.view.bearing });
+    if (state.layers) {
+      const wanted = new Set(state.layers);
+      for (const layer of catalog.layers) if (wanted.has(layer.id) !== visible.has(layer.id)) applyVisibility(layer, wanted.has(layer.id));
+    }
+  });
+
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape') return;
+    if (popup.isOpen) popup.close();
+    else if (phoneQuery.matches && panel.dataset.open === 'true') {
+      setPanelOpen(false);
+      menuButton.focus();
+    }
+  });
+
+  onLanguageChange(() => {
+    tree.render();
+    popup.rerender();
+    home.translate();
+    translateMapControls(map.getContainer());
+  });
+}
+
+/** What the panel says while there is no layer tree yet, kept so a language switch can say it again. */
+let pendingMessage: (() => void) | null = null;
+onLanguageChange(() => pendingMessage?.());
+
+function say(message: () => void): void {
+  pendingMessage = message;
+  message();
+}
+
+async function boot(): Promise<void> {
+  if (!webglAvailable()) {
+    say(() => showPanelMessage(t('webglError')));
+    return;
+  }
+  let catalog: Catalog;
+  try {
+    catalog = await fetchCatalog();
+  } catch {
+    const retry = () => {
+      say(() => showPanelMessage(t('loading')));
+      void boot();
+    };
+    say(() => showPanelMessage(t('catalogError'), retry));
+    return;
+  }
+  pendingMessage = null;
+  startMap(catalog, parseHash(window.location.hash));
+}
+
+void boot();

@@ -1,0 +1,179 @@
+// Identify: the card shown for a clicked feature. Besides the attributes it always names the owning agency, the
+// source and the last update of the layer — Điều 8.1c asks every use of the data to cite them.
+import { Popup, type LngLat, type Map as MapLibreMap, type MapGeoJSONFeature } from 'maplibre-gl';
+import { fetchFeatureProperties, type CatalogLayer } from './catalog.ts';
+import { formatDateTime, formatValue } from './format.ts';
+import { localized, t } from './i18n.ts';
+import { sourceId } from './map-style.ts';
+
+export interface Hit {
+  layer: CatalogLayer;
+  feature: MapGeoJSONFeature;
+}
+
+interface Shown {
+  hits: Hit[];
+  index: number;
+  lngLat: LngLat;
+  /** Full attributes from the features API, by `layer/fid`, once they have arrived. */
+  details: Map<string, Record<string, unknown>>;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+function row(label: string, value: Node | string, attrs: Record<string, string> = {}): HTMLElement {
+  return el('div', { class: 'row' }, el('dt', {}, label), el('dd', attrs, value));
+}
+
+const key = (hit: Hit) => `${hit.layer.id}/${String(hit.feature.id)}`;
+
+export class FeaturePopup {
+  private readonly popup: Popup;
+  private shown: Shown | null = null;
+  private selected: Hit | null = null;
+
+  constructor(private readonly map: MapLibreMap) {
+    this.popup = new Popup({ closeButton: false, closeOnClick: false, maxWidth: '360px', className: 'feature-popup', focusAfterOpen: false });
+    this.popup.on('close', () => {
+      this.shown = null;
+      this.select(null);
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.shown !== null;
+  }
+
+  /** Hits come top-most first, as queryRenderedFeatures returns them. */
+  show(lngLat: LngLat, hits: Hit[]): void {
+    if (hits.length === 0) {
+      this.close();
+      return;
+    }
+    const details = this.shown?.details ?? new Map<string, Record<string, unknown>>();
+    this.shown = { hits, index: 0, lngLat, details };
+    this.popup.setLngLat(lngLat);
+    this.render();
+    if (!this.popup.isOpen()) this.popup.addTo(this.map);
+    this.keepInView();
+  }
+
+  /** A tall card near the map's edge would be cut off: pan just enough to show all of it. */
+  private keepInView(): void {
+    if (!this.popup.isOpen()) return;
+    const card = this.popup.getElement().getBoundingClientRect();
+    const map = this.map.getContainer().getBoundingClientRect();
+    const margin = 10;
+    const dx = card.left < map.left + margin ? card.left - map.left - margin : Math.max(0, card.right - map.right + margin);
+    const dy = card.top < map.top + margin ? card.top - map.top - margin : Math.max(0, card.bottom - map.bottom + margin);
+    if (Math.abs(dx) >= 1 || Math.abs(dy) >= 1) this.map.panBy([dx, dy], { duration: 250 });
+  }
+
+  close(): void {
+    if (this.popup.isOpen()) this.popup.remove();
+    this.shown = null;
+    this.select(null);
+  }
+
+  /** Called when the language changes: the same feature, every label in the new language. */
+  rerender(): void {
+    if (this.shown) this.render();
+  }
+
+  private render(): void {
+    const shown = this.shown;
+    const hit = shown?.hits[shown.index];
+    if (!shown || !hit) return;
+    this.select(hit);
+    this.popup.setDOMContent(this.card(hit, shown));
+    const fid = hit.feature.id;
+    if (fid !== undefined && !shown.details.has(key(hit))) {
+      void fetchFeatureProperties(hit.layer, fid).then((properties) => {
+        if (!properties || this.shown !== shown) return;
+        shown.details.set(key(hit), properties);
+        if (shown.hits[shown.index] === hit) this.popup.setDOMContent(this.card(hit, shown));
+      });
+    }
+  }
+
+  private card(hit: Hit, shown: Shown): HTMLElement {
+    const { layer, feature } = hit;
+    const properties = { ...feature.properties, ...(shown.details.get(key(hit)) ?? {}) };
+    const nameValue = layer.name_attribute ? properties[layer.name_attribute] : undefined;
+    const title =
+      nameValue !== undefined && nameValue !== null && nameValue !== ''
+        ? String(nameValue)
+        : t('popupUnnamed', { fid: String(feature.id ?? '?') });
+
+    const header = el(
+      'header',
+      { class: 'card-header' },
+      el('p', { class: 'card-layer', 'data-testid': 'popup-layer' }, localized(layer, 'title')),
+      el('h2', { class: 'card-title', 'data-testid': 'popup-title' }, title),
+    );
+    const close = el('button', { type: 'button', class: 'icon-button card-close', 'aria-label': t('popupClose'), title: t('popupClose'), 'data-testid': 'popup-close' }, '×');
+    close.addEventListener('click', () => this.close());
+
+    const attributes = el('dl', { class: 'card-attributes', 'data-testid': 'popup-attributes' });
+    for (const attribute of layer.attributes) {
+      if (attribute.name === layer.name_attribute) continue;
+      attributes.append(
+        row(localized(attribute, 'label'), formatValue(properties[attribute.name], attribute.type), {
+          'data-attribute': attribute.name,
+        }),
+      );
+    }
+    if (feature.id !== undefined) attributes.append(row(t('popupFeatureId'), String(feature.id), { 'data-attribute': 'fid' }));
+
+    const updated = el('time', { datetime: layer.data_updated_at }, formatDateTime(layer.data_updated_at));
+    const provenance = el(
+      'dl',
+      { class: 'card-provenance', 'data-testid': 'popup-provenance' },
+      row(t('popupOwner'), localized(layer.owner, 'name'), { 'data-testid': 'popup-owner' }),
+      row(t('popupSource'), layer.source, { 'data-testid': 'popup-source' }),
+      row(t('popupUpdated'), updated, { 'data-testid': 'popup-updated' }),
+    );
+    if (layer.legal_basis) provenance.append(row(t('popupLegalBasis'), layer.legal_basis, { 'data-testid': 'popup-legal-basis' }));
+    if (layer.licence) provenance.append(row(t('popupLicence'), layer.licence, { 'data-testid': 'popup-licence' }));
+
+    const card = el('article', { class: 'feature-card', 'data-testid': 'popup', 'data-layer-id': layer.id, lang: document.documentElement.lang }, close, header, attributes, provenance);
+    if (shown.hits.length > 1) card.append(this.pager(shown));
+    return card;
+  }
+
+  private pager(shown: Shown): HTMLElement {
+    const go = (delta: number) => {
+      shown.index = (shown.index + delta + shown.hits.length) % shown.hits.length;
+      this.render();
+    };
+    const previous = el('button', { type: 'button', class: 'icon-button', 'aria-label': t('popupPrevious'), title: t('popupPrevious') }, '‹');
+    const next = el('button', { type: 'button', class: 'icon-button', 'aria-label': t('popupNext'), title: t('popupNext') }, '›');
+    previous.addEventListener('click', () => go(-1));
+    next.addEventListener('click', () => go(1));
+    const position = el('span', { 'data-testid': 'popup-pager' }, t('popupPager', { i: shown.index + 1, n: shown.hits.length }));
+    return el('nav', { class: 'card-pager' }, previous, position, next);
+  }
+
+  /** The selected feature is drawn emphasised through feature state (see map-style.ts). */
+  private select(hit: Hit | null): void {
+    if (this.selected && this.selected.feature.id !== undefined && this.map.getSource(sourceId(this.selected.layer))) {
+      this.map.setFeatureState(
+        { source: sourceId(this.selected.layer), sourceLayer: this.selected.layer.id, id: this.selected.feature.id },
+        { selected: false },
+      );
+    }
+    this.selected = hit;
+    if (hit && hit.feature.id !== undefined) {
+      this.map.setFeatureState({ source: sourceId(hit.layer), sourceLayer: hit.layer.id, id: hit.feature.id }, { selected: true });
+    }
+  }
+}
