@@ -17,6 +17,7 @@ export const demoAccounts: Omit<NewAccount, 'passwordHash'>[] = [
   { username: 'bientap.vanhoa', displayName: 'Biên tập viên Sở VHTTDL', role: 'editor', agencyCode: 'so_vhttdl' },
   { username: 'bientap.tnmt', displayName: 'Biên tập viên Sở TN&MT', role: 'editor', agencyCode: 'so_tnmt' },
   { username: 'admin.tttt', displayName: 'Quản trị Sở TTTT', role: 'agency_admin', agencyCode: 'so_tttt' },
+  { username: 'bientap.tttt', displayName: 'Biên tập viên Sở TTTT', role: 'editor', agencyCode: 'so_tttt' },
   { username: 'xem.xaydung', displayName: 'Cán bộ Sở Xây dựng (xem)', role: 'viewer', agencyCode: 'so_xay_dung' },
 ];
 
