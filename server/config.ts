@@ -31,15 +31,39 @@ const schema = z.object({
   TILE_CACHE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
   /** Public address of the platform as other systems see it (for links); default: from the request. */
   PUBLIC_URL: z.string().url().optional(),
+  /** Largest upload an import accepts (bytes); a larger one is refused with 413. */
+  IMPORT_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
   /** Password for the account that `npm run admin -- create-operator|create-user` creates. */
   ADMIN_PASSWORD: z.string().optional(),
+  /** Where daily backups go: another disk or a mounted remote volume, apart from the running system (Điều 10.5).
+   *  Default DATA_DIR/backups, which a backup reports as a warning when it shares the database's disk. */
+  BACKUP_DIR: z.string().min(1).optional(),
+  /** When the daily backup runs: cron (minute hour day month weekday), Vietnam time. */
+  BACKUP_CRON: z.string().regex(/^\S+(\s+\S+){4}$/, 'five cron fields: minute hour day month weekday').default('30 2 * * *'),
+  /** Backups kept: the newest of each of the last N days, ISO weeks and months. */
+  BACKUP_KEEP_DAILY: z.coerce.number().int().min(1).default(14),
+  BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).default(8),
+  BACKUP_KEEP_MONTHLY: z.coerce.number().int().min(0).default(12),
+  /** Readiness and the admin page call the backups stale when the last verified one is older than this. */
+  BACKUP_MAX_AGE_HOURS: z.coerce.number().min(1).default(26),
+  /** Connection for pg_dump and the restore drill: reads everything (superuser or BYPASSRLS) and may CREATEDB.
+   *  Default: DATABASE_URL (the owner). */
+  BACKUP_DATABASE_URL: z.string().url().optional(),
+  /** Run after every verified backup, with BACKUP_ROOT and BACKUP_PATH set: e.g. an rsync to another host. */
+  BACKUP_SYNC_COMMAND: z.string().min(1).optional(),
+  /** Alert hook: a shell command run with ALERT_KIND and ALERT_MESSAGE set and the message on stdin (mail, sendmail). */
+  ALERT_COMMAND: z.string().min(1).optional(),
+  /** Alert hook: a URL that gets the alert as a JSON POST (a chat or paging system). */
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  /** On SIGTERM: how long in-flight requests and running jobs get to finish before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type Config = z.infer<typeof schema>;
 
 const known = new Set(Object.keys(schema.shape));
 // Settings that look like ours but are not: most likely a typo the operator would want to hear about.
-const ourPrefixes = ['FEATURES_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE', 'ADMIN_'];
+const ourPrefixes = ['FEATURES_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE', 'ADMIN_', 'BACKUP_', 'ALERT_', 'SHUTDOWN_'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {};
