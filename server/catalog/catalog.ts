@@ -100,8 +100,13 @@ export async function listLayers(client: pg.ClientBase): Promise<Layer[]> {
   return rows.map(toLayer);
 }
 
+/** The shape catalog.layers' CHECK allows: anything else names no layer (and may not even be valid text for SQL). */
+export const layerIdPattern = /^[a-z][a-z0-9_]{1,30}\.[a-z][a-z0-9_]{1,40}$/;
+
 /** One layer, or null when it does not exist or the caller may not see it (callers answer both with 404). */
 export async function findLayer(client: pg.ClientBase, layerId: string): Promise<Layer | null> {
+  // A NUL byte in a path (`%00`) would make PostgreSQL refuse the parameter: a 500 instead of a 404.
+  if (!layerIdPattern.test(layerId)) return null;
   const { rows } = await client.query<LayerRow>(`${layerSelect} where l.id = $1`, [layerId]);
   return rows[0] ? toLayer(rows[0]) : null;
 }

@@ -61,6 +61,14 @@ export function isAnonymous(caller: Caller): boolean {
   return !caller.userId && !caller.apiClientId;
 }
 
+/** An error after which the connection is gone: the server ended the session (FATAL) or the socket failed. */
+export function connectionLost(err: unknown): boolean {
+  const e = err as { severity?: string; code?: string } | null;
+  if (!e || typeof e !== 'object') return false;
+  return e.severity === 'FATAL' || e.severity === 'PANIC' || /^(08|57P0)/.test(e.code ?? '') ||
+    e.code === 'ECONNRESET' || e.code === 'EPIPE';
+}
+
 export class Database {
   readonly pool: pg.Pool;
 
@@ -84,6 +92,13 @@ export class Database {
    */
   async withCaller<T>(caller: Caller, fn: (client: pg.PoolClient) => Promise<T>, opts: { write?: boolean } = {}): Promise<T> {
     const client = await this.pool.connect();
+    // A connection lost while checked out (database restart, terminated backend) emits 'error' on the client;
+    // the query in flight already fails with it, and without a listener the event would end the process.
+    let lost: unknown = null;
+    const onLost = (err: Error) => {
+      lost = err;
+    };
+    client.on('error', onLost);
     const needsTx = opts.write || !isAnonymous(caller);
     try {
       if (!needsTx) return await fn(client);
@@ -100,8 +115,13 @@ export class Database {
         await client.query('rollback').catch(() => {});
         throw err;
       }
+    } catch (err) {
+      lost ??= connectionLost(err) ? err : null;
+      throw err;
     } finally {
-      client.release();
+      client.off('error', onLost);
+      // A connection the server has dropped must not go back to the pool, where the next request would get it.
+      client.release(lost ? (lost as Error) : undefined);
     }
   }
 
