@@ -81,6 +81,21 @@ function filterConditions(layer: SqlLayer, query: FeatureQuery, params: Paramete
   return conditions;
 }
 
+/**
+ * Where features come from: the layer's table, or for an as-of read the versions in history that were current
+ * at that time, with their attributes turned back into the table's typed columns.
+ */
+function source(layer: SqlLayer, query: Pick<FeatureQuery, 'asOf'>, params: Parameters): string {
+  if (!query.asOf) return layerTable(layer);
+  const columns = layer.attributes.map((a) => `p.${quoteIdent(a.name)}`);
+  return [
+    '(select a.fid, a.geom, a.version, a.changed_at as updated_at',
+    ...columns.map((c) => `        , ${c}`),
+    `   from history.layer_as_of(${params.add(layer.id)}, ${params.add(query.asOf.toISOString())}::timestamptz) a`,
+    `   cross join lateral jsonb_populate_record(null::${layerTable(layer)}, a.attributes) p)`,
+  ].join('\n');
+}
+
 function whereClause(conditions: string[]): string[] {
   return conditions.length === 0 ? [] : [`where ${conditions.join('\n  and ')}`];
 }
@@ -98,7 +113,7 @@ export function selectFeaturesSql(layer: SqlLayer, query: FeatureQuery): SqlQuer
   const backward = cursor !== null && 'before' in cursor;
   const lines = [
     `select t.fid, ${featureJsonSql(layer, query.properties)} as feature`,
-    `from ${layerTable(layer)} t`,
+    `from ${source(layer, query, params)} t`,
     ...whereClause(conditions),
     `order by t.fid${backward ? ' desc' : ''}`,
     ...(query.limit === null ? [] : [`limit ${params.add(query.limit)}`]),
@@ -117,7 +132,7 @@ export function neighboursSql(layer: SqlLayer, query: FeatureQuery, bounds: { be
   const params = new Parameters();
   const conditions = filterConditions(layer, query, params);
   const probe = (comparison: string) =>
-    ['exists (select 1', `  from ${layerTable(layer)} t`, `  where ${[...conditions, comparison].join('\n    and ')})`].join('\n');
+    ['exists (select 1', `  from ${source(layer, query, params)} t`, `  where ${[...conditions, comparison].join('\n    and ')})`].join('\n');
   const below = bounds.below === null ? 'false' : probe(`t.fid < ${params.add(bounds.below)}`);
   const above = bounds.above === null ? 'false' : probe(`t.fid > ${params.add(bounds.above)}`);
   return { text: `select ${below} as has_prev,\n${above} as has_next`, values: params.values };
@@ -127,16 +142,16 @@ export function neighboursSql(layer: SqlLayer, query: FeatureQuery, bounds: { be
 export function countFeaturesSql(layer: SqlLayer, query: FeatureQuery): SqlQuery {
   const params = new Parameters();
   const conditions = filterConditions(layer, query, params);
-  const text = [`select count(*) as n`, `from ${layerTable(layer)} t`, ...whereClause(conditions)].join('\n');
+  const text = [`select count(*) as n`, `from ${source(layer, query, params)} t`, ...whereClause(conditions)].join('\n');
   return { text, values: params.values };
 }
 
 /** One feature by fid: its row version and update time (for ETag / Last-Modified) and its GeoJSON text. */
-export function selectFeatureSql(layer: SqlLayer, fid: number, properties: string[] | null): SqlQuery {
+export function selectFeatureSql(layer: SqlLayer, fid: number, properties: string[] | null, asOf: Date | null = null): SqlQuery {
   const params = new Parameters();
   const text = [
     `select t.version, t.updated_at, ${featureJsonSql(layer, properties)} as feature`,
-    `from ${layerTable(layer)} t`,
+    `from ${source(layer, { asOf }, params)} t`,
     `where t.fid = ${params.add(fid)}`,
   ].join('\n');
   return { text, values: params.values };

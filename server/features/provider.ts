@@ -145,8 +145,9 @@ export async function readFeature(
   layer: Layer,
   fid: number,
   properties: string[] | null = null,
+  asOf: Date | null = null,
 ): Promise<StoredFeature | null> {
-  const { text, values } = selectFeatureSql(layer, fid, properties);
+  const { text, values } = selectFeatureSql(layer, fid, properties, asOf);
   const { rows } = await client.query<{ version: number; updated_at: Date; feature: string }>(text, values);
   const row = rows[0];
   return row ? { text: row.feature, version: row.version, updatedAt: row.updated_at } : null;

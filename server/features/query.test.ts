@@ -11,7 +11,7 @@ import {
   parseBbox,
   parseFeatureQuery,
   parseFid,
-  parseItemProperties,
+  parseItemQuery,
   parseLimit,
 } from './query.ts';
 
@@ -162,9 +162,11 @@ test('properties chooses attributes; an unknown one is refused', () => {
   assert.deepEqual(parse('properties=so_thua,loai_dat,so_thua').properties, ['so_thua', 'loai_dat']);
   assert.deepEqual(parse('properties=').properties, []);
   rejects(() => parse('properties=so_thua,geom'), 'unknown_property', /'geom' is not one/);
-  assert.deepEqual(parseItemProperties(layer, new URLSearchParams('properties=dien_tich')), ['dien_tich']);
-  assert.equal(parseItemProperties(layer, new URLSearchParams('')), null);
-  rejects(() => parseItemProperties(layer, new URLSearchParams('loai_dat=x')), 'unknown_parameter', /Allowed: properties\./);
+  assert.deepEqual(parseItemQuery(layer, new URLSearchParams('properties=dien_tich')).properties, ['dien_tich']);
+  assert.equal(parseItemQuery(layer, new URLSearchParams('')).properties, null);
+  assert.equal(parseItemQuery(layer, new URLSearchParams('as_of=2024-06-30T17:00:00%2B07:00')).asOf?.toISOString(), '2024-06-30T10:00:00.000Z');
+  rejects(() => parseItemQuery(layer, new URLSearchParams('as_of=yesterday')), 'invalid_as_of', /ISO 8601/);
+  rejects(() => parseItemQuery(layer, new URLSearchParams('loai_dat=x')), 'unknown_parameter', /Allowed: properties, as_of\./);
 });
 
 test('canonical parameters do not depend on how the client spelled the query', () => {

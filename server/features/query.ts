@@ -27,6 +27,8 @@ export interface FeatureQuery {
   /** Page size; null only for whole-layer exports, never from a request. */
   limit: number | null;
   cursor: FeatureCursor | null;
+  /** Read the layer as it was at this time (from history, Điều 11.3); null: as it is now. */
+  asOf?: Date | null;
 }
 
 export interface LimitConfig {
@@ -35,9 +37,20 @@ export interface LimitConfig {
 }
 
 /** Parameters of the platform API's collection route that are not attribute names. */
-export const collectionParameters = ['bbox', 'limit', 'after', 'before', 'properties'] as const;
+export const collectionParameters = ['bbox', 'limit', 'after', 'before', 'properties', 'as_of'] as const;
 /** Parameters of the platform API's item route. */
-export const itemParameters = ['properties'] as const;
+export const itemParameters = ['properties', 'as_of'] as const;
+
+/** An ISO 8601 time for as-of reads. A time in the future reads the present. */
+export function parseAsOf(text: string | undefined): Date | null {
+  if (text === undefined) return null;
+  const iso = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+  const t = Date.parse(text);
+  if (!iso.test(text.trim()) || Number.isNaN(t)) {
+    throw badRequest('invalid_as_of', `as_of is an ISO 8601 time such as 2024-06-30T17:00:00+07:00; got '${clip(text)}'.`);
+  }
+  return new Date(t);
+}
 
 const decimal = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -252,6 +265,7 @@ export function parseFeatureQuery(layer: Layer, params: Iterable<[string, string
     : before !== undefined ? { before: parseCursorFid('before', before) }
     : null;
   const propertiesText = single(grouped, 'properties', 'unknown_property');
+  const asOf = parseAsOf(single(grouped, 'as_of', 'invalid_as_of'));
 
   const reserved = new Set<string>(collectionParameters);
   const filters: AttributeFilter[] = [];
@@ -266,15 +280,19 @@ export function parseFeatureQuery(layer: Layer, params: Iterable<[string, string
     properties: propertiesText === undefined ? null : parsePropertyList(layer, propertiesText),
     limit,
     cursor,
+    asOf,
   };
 }
 
-/** The item route's parameters: only `properties`. */
-export function parseItemProperties(layer: Layer, params: Iterable<[string, string]>): string[] | null {
+/** The item route's parameters: `properties` and `as_of`. */
+export function parseItemQuery(layer: Layer, params: Iterable<[string, string]>): { properties: string[] | null; asOf: Date | null } {
   const grouped = groupParameters(params);
   rejectUnknown(grouped, itemParameters, layer, false);
   const text = single(grouped, 'properties', 'unknown_property');
-  return text === undefined ? null : parsePropertyList(layer, text);
+  return {
+    properties: text === undefined ? null : parsePropertyList(layer, text),
+    asOf: parseAsOf(single(grouped, 'as_of', 'invalid_as_of')),
+  };
 }
 
 /**
@@ -289,10 +307,11 @@ export function canonicalParameters(query: FeatureQuery, cursor: FeatureCursor |
   for (const f of query.filters) for (const v of f.values) out.push([f.name, String(v)]);
   if (cursor && 'after' in cursor) out.push(['after', String(cursor.after)]);
   if (cursor && 'before' in cursor) out.push(['before', String(cursor.before)]);
+  if (query.asOf) out.push(['as_of', query.asOf.toISOString()]);
   return out;
 }
 
 /** Whether the number of matching features is the catalog's count (no filter narrows the layer). */
 export function matchesWholeLayer(query: FeatureQuery): boolean {
-  return query.bbox === null && query.filters.length === 0;
+  return query.bbox === null && query.filters.length === 0 && !query.asOf;
 }

@@ -153,6 +153,40 @@ describe('create, replace, patch, delete with optimistic locking', () => {
   });
 });
 
+describe('as-of reads (Điều 11.3)', () => {
+  test('a layer and a feature read as they were at a past time', async () => {
+    const beforeCreate = new Date();
+    await new Promise((r) => setTimeout(r, 20));
+    const c = await api(url, 'POST', path(ROADS), { session: editor, body: road('Đường Tên Cũ') });
+    const fid = c.body.id;
+    await new Promise((r) => setTimeout(r, 20));
+    const afterCreate = new Date();
+    await new Promise((r) => setTimeout(r, 20));
+    const p = await api(url, 'PATCH', path(ROADS, `/${fid}`), { session: editor, body: { properties: { ten: 'Đường Tên Mới' } }, headers: { 'if-match': c.headers.get('etag')! } });
+    await new Promise((r) => setTimeout(r, 20));
+    const afterPatch = new Date();
+    await new Promise((r) => setTimeout(r, 20));
+    await api(url, 'DELETE', path(ROADS, `/${fid}`), { session: editor, headers: { 'if-match': p.headers.get('etag')! } });
+
+    const q = (t: Date) => encodeURIComponent(t.toISOString());
+    assert.equal((await api(url, 'GET', path(ROADS, `/${fid}`))).status, 404, 'deleted now');
+    const then = await api(url, 'GET', path(ROADS, `/${fid}?as_of=${q(afterCreate)}`));
+    assert.equal(then.status, 200, JSON.stringify(then.body));
+    assert.equal(then.body.properties.ten, 'Đường Tên Cũ');
+    assert.equal((await api(url, 'GET', path(ROADS, `/${fid}?as_of=${q(afterPatch)}`))).body.properties.ten, 'Đường Tên Mới');
+    assert.equal((await api(url, 'GET', path(ROADS, `/${fid}?as_of=${q(beforeCreate)}`))).status, 404);
+
+    const ids = async (t: Date) => (await api(url, 'GET', `${path(ROADS)}?limit=10000&as_of=${q(t)}`)).body.features.map((f: { id: number }) => f.id);
+    assert.ok(!(await ids(beforeCreate)).includes(fid));
+    assert.ok((await ids(afterCreate)).includes(fid));
+    const filtered = await api(url, 'GET', `${path(ROADS)}?ten=${encodeURIComponent('Đường Tên Cũ')}&as_of=${q(afterCreate)}`);
+    assert.deepEqual(filtered.body.features.map((f: { id: number }) => f.id), [fid]);
+    const bad = await api(url, 'GET', `${path(ROADS)}?as_of=last-week`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'invalid_as_of');
+  });
+});
+
 describe('who may write (Điều 7.2)', () => {
   test('anonymous, viewers, other agencies\' editors and out-of-scope editors cannot write, and nothing changes', async () => {
     const n = await count(ROADS);

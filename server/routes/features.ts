@@ -13,7 +13,7 @@ import {
   matchesWholeLayer,
   parseFeatureQuery,
   parseFid,
-  parseItemProperties,
+  parseItemQuery,
   type FeatureCursor,
   type FeatureQuery,
 } from '../features/query.ts';
@@ -107,9 +107,9 @@ export async function featureRoutes(app: FastifyInstance): Promise<void> {
     const body = await app.db.withCaller(request.caller, async (client) => {
       const layer = await findLayer(client, layerId);
       if (!layer) throw layerNotFound(layerId);
-      const properties = parseItemProperties(layer, queryParameters(request.url));
+      const { properties, asOf } = parseItemQuery(layer, queryParameters(request.url));
       const fid = parseFid(request.params.fid);
-      const feature = await readFeature(client, layer, fid, properties);
+      const feature = await readFeature(client, layer, fid, properties, asOf);
       if (!feature) throw featureNotFound(layer, fid);
       // A chosen subset of attributes is a different representation of the same version.
       const subset = properties === null ? '' : `:${digest(properties)}`;
