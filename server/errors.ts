@@ -48,7 +48,8 @@ export function toProblem(err: unknown): Problem {
   const pgCode = (err as { code?: string })?.code;
   // The database refused on row level security or privileges: the API check should have caught it first.
   if (pgCode === '42501') return { status: 403, code: 'forbidden', message: 'You are not allowed to do this.' };
-  if (pgCode === '57P01' || pgCode === '57P03' || pgCode === '08006' || pgCode === '08001' || pgCode === 'ECONNREFUSED') {
+  const lostConnection = err instanceof Error && /Connection terminated|connection.*(lost|closed)/i.test(err.message);
+  if (lostConnection || ['57P01', '57P02', '57P03', '08006', '08001', '08003', 'ECONNREFUSED', 'ECONNRESET'].includes(pgCode ?? '')) {
     return { status: 503, code: 'database_unavailable', message: 'The database is unavailable; try again shortly.' };
   }
   return { status: 500, code: 'internal_error', message: 'Something went wrong on our side. It has been logged.' };

@@ -5,12 +5,15 @@ export const attributeTypes = ['text', 'integer', 'number', 'boolean', 'date', '
 export type AttributeType = (typeof attributeTypes)[number];
 
 export const reservedColumns = ['fid', 'geom', 'geom_3857', 'version', 'created_at', 'created_by', 'updated_at', 'updated_by'];
+/** Query parameters of the feature APIs: an attribute of that name could not be filtered on. */
+export const reservedParameterNames = ['bbox', 'limit', 'after', 'before', 'properties', 'as_of', 'offset', 'filter', 'crs', 'datetime', 'f'];
 
 export const attributeSchema = z.object({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,62}$/, 'an attribute name is lower-case ASCII letters, digits and _')
-    .refine((n) => !reservedColumns.includes(n), 'this name is reserved for a system column'),
+    .refine((n) => !reservedColumns.includes(n), 'this name is reserved for a system column')
+    .refine((n) => !reservedParameterNames.includes(n), 'this name is a query parameter of the feature APIs'),
   type: z.enum(attributeTypes),
   label_vi: z.string().min(1),
   label_en: z.string().min(1),
