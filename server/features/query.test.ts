@@ -138,6 +138,7 @@ test('a query becomes typed filters; repeated values of one attribute match any 
     properties: null,
     limit: 5,
     cursor: { after: 20 },
+    asOf: null,
   });
   assert.equal(matchesWholeLayer(q), false);
   assert.equal(matchesWholeLayer(parse('limit=3&after=2&properties=so_thua')), true);
@@ -148,7 +149,7 @@ test('a query becomes typed filters; repeated values of one attribute match any 
 });
 
 test('unknown parameters, SQL-looking names included, are refused with the allowed list', () => {
-  rejects(() => parse('offset=10'), 'unknown_parameter', /'offset'.*Allowed: bbox, limit, after, before, properties;.*loai_dat, so_thua/);
+  rejects(() => parse('offset=10'), 'unknown_parameter', /'offset'.*Allowed: bbox, limit, after, before, properties, as_of;.*loai_dat, so_thua/);
   rejects(() => parse(`${encodeURIComponent("loai_dat' OR 1=1 --")}=x`), 'unknown_parameter');
   rejects(() => parse(`${encodeURIComponent('1; drop table x')}=1`), 'unknown_parameter');
   rejects(() => parse('__proto__=1'), 'unknown_parameter');
