@@ -235,6 +235,38 @@ describe('administration', () => {
   });
 });
 
+describe('layers change hands with their history', () => {
+  test('the operator hands a layer to another agency: its editors follow, the ownership history keeps both', async () => {
+    const { createLayer } = await import('../catalog/create-layer.ts');
+    await createLayer(server.owner, {
+      id: 'giao_thong.ben_xe', ownerAgencyCode: 'so_gtvt', titleVi: 'Bến xe', titleEn: 'Bus stations', geometryFamily: 'point', source: 'Sở GTVT',
+    });
+    const op = await login(url, 'operator1', PASSWORD);
+    const editor = await login(url, 'editor.gt', PASSWORD);
+    const point = { type: 'Feature', geometry: { type: 'Point', coordinates: [106.25, 22.66] }, properties: {} };
+    assert.equal((await api(url, 'POST', '/api/layers/giao_thong.ben_xe/features', { session: editor, body: point })).status, 201);
+    const handed = await api(url, 'POST', '/api/admin/layers/giao_thong.ben_xe/owner', { session: op, body: { agency: 'so_xay_dung' } });
+    assert.equal(handed.status, 204, JSON.stringify(handed.body));
+    assert.equal((await api(url, 'POST', '/api/layers/giao_thong.ben_xe/features', { session: editor, body: point })).status, 403, 'the old agency no longer edits');
+    const { rows } = await server.owner.query(
+      `select a.code, o.valid_to is null as current from catalog.layer_owners o join catalog.agencies a on a.id = o.agency_id
+       where o.layer_id = 'giao_thong.ben_xe' order by o.valid_from`);
+    assert.deepEqual(rows.map((r) => [r.code, r.current]), [['so_gtvt', false], ['so_xay_dung', true]]);
+    const notOp = await api(url, 'POST', '/api/admin/layers/giao_thong.ben_xe/owner', { session: await login(url, 'admin.gt', PASSWORD), body: { agency: 'so_gtvt' } });
+    assert.equal(notOp.status, 403);
+  });
+
+  test('an agency admin reads their agency\'s audit log only', async () => {
+    const vh = await login(url, 'admin.vh', PASSWORD);
+    const events = (await api(url, 'GET', '/api/admin/audit?limit=1000', { session: vh })).body.events as { agency: string | null }[];
+    assert.ok(events.every((e) => e.agency === 'so_vhttdl'), JSON.stringify(events.slice(0, 3)));
+    const op = await login(url, 'operator1', PASSWORD);
+    const all = (await api(url, 'GET', '/api/admin/audit?limit=1000', { session: op })).body.events as { agency: string | null; action: string }[];
+    assert.ok(all.some((e) => e.agency === 'so_gtvt'));
+    assert.ok(all.some((e) => e.action === 'login_failed'));
+  });
+});
+
 // Last: it blocks sign-ins from this address for the rest of the file.
 describe('guessing from one address', () => {
   test('twenty failed sign-ins from one address get 429 with Retry-After', async () => {
