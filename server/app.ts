@@ -6,6 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { projectRoot, type Config } from './config.ts';
 import { Database } from './db/database.ts';
+import { registerReadRouting } from './db/read-replica.ts';
 import { registerCaller } from './auth/caller.ts';
 import { registerJsonErrorHandler } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -15,11 +16,23 @@ import { layerRoutes } from './routes/layers.ts';
 import { featureRoutes } from './routes/features.ts';
 import { featureEditRoutes } from './routes/feature-edits.ts';
 import { tileRoutes } from '../tiles/routes.ts';
+import { ogcTileRoutes } from '../tiles/ogc-tiles.ts';
+import { styleRoutes } from './routes/styles.ts';
+import { requestIdOptions } from './ops/request-id.ts';
+import { opsRoutes, registerOpsHooks } from './ops/register.ts';
+import { importRoutes } from './routes/imports.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { searchRoutes } from './routes/search.ts';
+import { startJobs } from './jobs/boss.ts';
+import { startImportWorker } from '../importers/pipeline/worker.ts';
+import type PgBoss from 'pg-boss';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Database;
+    /** The job queue, when buildApp was asked for it (opts.jobs); null otherwise. */
+    jobs: PgBoss | null;
   }
 }
 
@@ -28,6 +41,8 @@ export interface AppOptions {
   /** Connection string of the server's database role (cb_app). */
   appDatabaseUrl: string;
   logger?: boolean;
+  /** Connect to the job queue; `work: true` also runs the import worker in this process (`npm start`). */
+  jobs?: { work: boolean };
 }
 
 export const webDist = path.join(projectRoot, 'web', 'dist');
@@ -39,23 +54,43 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: true,
     // Layer ids contain a dot and tile paths end in .mvt: keep the router strict about what it parses.
     routerOptions: { maxParamLength: 200 },
+    ...requestIdOptions,
   });
-  const db = new Database(opts.appDatabaseUrl);
+  const { READ_DATABASE_URL: readUrl, READ_REPLICA_MAX_LAG_MS: maxLagMs } = opts.config;
+  const db = new Database(opts.appDatabaseUrl, 20, readUrl ? { url: readUrl, maxLagMs } : undefined);
   app.decorate('config', opts.config);
   app.decorate('db', db);
-  app.addHook('onClose', async () => db.close());
+  const jobs = opts.jobs ? await startJobs(opts.appDatabaseUrl, { work: opts.jobs.work }) : null;
+  const worker = jobs && opts.jobs?.work
+    ? await startImportWorker({ boss: jobs, db, dataDir: opts.config.DATA_DIR, log: (msg, extra) => app.log.info(extra ?? {}, msg) })
+    : null;
+  app.decorate('jobs', jobs);
+  app.addHook('onClose', async () => {
+    await worker?.stop();
+    // Jobs still running are failed back to the queue after the timeout; they are idempotent and run again.
+    await jobs?.stop({ graceful: true, wait: true, timeout: 10_000 });
+    await db.close();
+  });
 
   registerJsonErrorHandler(app);
   await app.register(fastifyCookie);
+  registerOpsHooks(app);
   registerCaller(app);
+  registerReadRouting(app, db.replica);
 
   await app.register(healthRoutes);
+  await app.register(opsRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
   await app.register(layerRoutes);
   await app.register(featureRoutes);
   await app.register(featureEditRoutes);
   await app.register(tileRoutes);
+  await app.register(ogcTileRoutes);
+  await app.register(styleRoutes);
+  await app.register(importRoutes);
+  await app.register(reportRoutes);
+  await app.register(searchRoutes);
 
   if (fs.existsSync(path.join(webDist, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'] });

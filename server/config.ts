@@ -17,6 +17,11 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Connection the HTTP server uses: a role that owns nothing and cannot bypass row level security. */
   APP_DATABASE_URL: z.string().url().optional(),
+  /** A streaming replica of the database, as the server's role (cb_app): anonymous reads go there while it keeps
+   *  up (server/db/read-replica.ts). Unset: everything reads the primary. */
+  READ_DATABASE_URL: z.string().url().optional(),
+  /** The replica serves while it is at most this far behind the primary (milliseconds); else reads use the primary. */
+  READ_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   /** Where the private cluster, uploads and backups live. */
   DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
   /** Port of the private cluster (5432 belongs to the machine's own PostgreSQL). */
@@ -27,6 +32,10 @@ const schema = z.object({
   /** Largest page of features one request may ask for; larger limits are clamped to it. */
   FEATURES_MAX_LIMIT: z.coerce.number().int().min(1).max(100_000).default(10_000),
   FEATURES_DEFAULT_LIMIT: z.coerce.number().int().min(1).default(100),
+  /** OGC API Features and WFS requests a minute from one address (anonymous callers); 0: no limit. Per node. */
+  FEED_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
+  /** OGC API Features and WFS requests a minute for one API key or signed-in user; 0: no limit. Per node. */
+  FEED_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(12_000),
   /** Bytes of compressed tiles kept in each server's memory. */
   TILE_CACHE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
   /** Public address of the platform as other systems see it (for links); default: from the request. */
@@ -63,7 +72,7 @@ export type Config = z.infer<typeof schema>;
 
 const known = new Set(Object.keys(schema.shape));
 // Settings that look like ours but are not: most likely a typo the operator would want to hear about.
-const ourPrefixes = ['FEATURES_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE', 'ADMIN_', 'BACKUP_', 'ALERT_', 'SHUTDOWN_'];
+const ourPrefixes = ['FEATURES_', 'FEED_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE', 'ADMIN_', 'BACKUP_', 'ALERT_', 'SHUTDOWN_', 'READ_'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {};

@@ -6,6 +6,8 @@ import { resolveDatabase } from './db/database.ts';
 import { migrate } from '../sql/migrate.ts';
 import { buildApp } from './app.ts';
 import { installJobSchema } from './jobs/boss.ts';
+import { startOpsWorker } from './ops/worker.ts';
+import { exitGracefullyOnSignals } from './ops/shutdown.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,15 +30,17 @@ async function main(): Promise<void> {
     await owner.end();
   }
   await installJobSchema(urls.ownerUrl);
-  const app = await buildApp({ config, appDatabaseUrl: urls.appUrl });
+  // All in one: the import worker runs in this process (more workers can run beside it: importers/pipeline/run-worker.ts).
+  const app = await buildApp({ config, appDatabaseUrl: urls.appUrl, jobs: { work: true } });
+  // Heartbeat, daily backup schedule and the backup worker, on the same job queue.
+  const ops = app.jobs ? await startOpsWorker({ boss: app.jobs, config, ownerUrl: urls.ownerUrl, appUrl: urls.appUrl, log: app.log }) : null;
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   console.log(`Bản đồ / map: ${address}/`);
-  const stop = async () => {
+  // app.close(): no new connections, requests in flight finish, then (onClose) the job queue stops gracefully.
+  exitGracefullyOnSignals(async () => {
     await app.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    await ops?.stop();
+  }, { timeoutMs: config.SHUTDOWN_TIMEOUT_SECONDS * 1000, log: app.log });
 }
 
 main().catch((err: Error) => {

@@ -1,0 +1,85 @@
+// The import worker on pg-boss: runs import jobs, and hands jobs whose worker died back to pg-boss for a retry
+// without waiting for their expiry (a job is orphaned when it is active but nobody holds its import's lock).
+import type PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Database } from '../../server/db/database.ts';
+import { JOB_SCHEMA, queues } from '../../server/jobs/boss.ts';
+import { handleImportJob, IMPORT_LOCK_NAMESPACE, type ImportJobData } from './job.ts';
+
+export interface ImportWorkerOptions {
+  boss: PgBoss;
+  db: Database;
+  dataDir: string;
+  /** Jobs run at once by this process. */
+  concurrency?: number;
+  pollingIntervalSeconds?: number;
+  /** How often to look for orphaned jobs, and how long after its start a job without its lock counts as one. */
+  recoverEverySeconds?: number;
+  orphanGraceSeconds?: number;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** Longest an import job may stay active before pg-boss itself gives up on it (a backstop to the recovery). */
+export const IMPORT_JOB_EXPIRE_SECONDS = 4 * 60 * 60;
+
+/** Enqueues a job inside the caller's transaction: it exists exactly when the import row change commits. */
+export async function enqueueImportJob(boss: PgBoss, client: pg.ClientBase, data: ImportJobData): Promise<string> {
+  const id = await boss.send(queues.import, data as unknown as object, {
+    db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
+    expireInSeconds: IMPORT_JOB_EXPIRE_SECONDS,
+  });
+  if (!id) throw new Error('the job queue did not accept the import job');
+  return id;
+}
+
+/**
+ * Active import jobs whose import lock nobody holds: their worker died (its connection, and so its session
+ * lock, went with it). A job only just fetched has not taken its lock yet, hence the grace period.
+ */
+export async function orphanedJobIds(db: Database, graceSeconds = 15): Promise<string[]> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `select j.id from ${JOB_SCHEMA}.job j
+     where j.name = $1 and j.state = 'active' and j.started_on < now() - make_interval(secs => $2)
+       and not exists (
+         select 1 from pg_locks l
+         where l.locktype = 'advisory' and l.granted and l.database = (select oid from pg_database where datname = current_database())
+           and l.classid = $3::oid and l.objid = (hashtext(j.data ->> 'importId'))::oid and l.objsubid = 2)`,
+    [queues.import, graceSeconds, IMPORT_LOCK_NAMESPACE]);
+  return rows.map((r) => r.id);
+}
+
+export async function startImportWorker(opts: ImportWorkerOptions): Promise<{ stop(): Promise<void> }> {
+  const { boss, db, dataDir } = opts;
+  const log = opts.log ?? (() => {});
+  const workerIds: string[] = [];
+  for (let i = 0; i < (opts.concurrency ?? 2); i++) {
+    workerIds.push(await boss.work<ImportJobData>(queues.import,
+      { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
+      async (jobs) => {
+        for (const job of jobs) {
+          const outcome = await handleImportJob({ db, dataDir }, job.data, { lastAttempt: job.retryCount >= job.retryLimit });
+          log('import job done', { importId: job.data.importId, action: job.data.action, outcome });
+        }
+      }));
+  }
+  const recover = async () => {
+    try {
+      const ids = await orphanedJobIds(db, opts.orphanGraceSeconds);
+      if (ids.length > 0) {
+        log('import jobs orphaned by a dead worker, retrying', { ids });
+        for (const id of ids) await boss.fail(queues.import, id, { message: 'the worker running this job stopped' });
+      }
+    } catch (err) {
+      log('looking for orphaned import jobs failed', { err: (err as Error).message });
+    }
+  };
+  await recover();
+  const timer = setInterval(recover, (opts.recoverEverySeconds ?? 30) * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      for (const id of workerIds) await boss.offWork({ id }).catch(() => {});
+    },
+  };
+}
