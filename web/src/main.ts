@@ -4,20 +4,32 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles.css';
 import {
   Map as MapLibreMap,
+  Marker,
   NavigationControl,
   ScaleControl,
   setWorkerUrl,
   type IControl,
+  type LngLatLike,
   type MapGeoJSONFeature,
   type PointLike,
 } from 'maplibre-gl';
 // The worker is a separate self-contained module; bundling moves the main file, so point MapLibre at the copy.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { fetchCatalog, type Catalog, type CatalogLayer } from './catalog.ts';
-import { language, onLanguageChange, setLanguage, t, type Lang } from './i18n.ts';
+import { dialogOpen } from './dialog.ts';
+import { formatDateTime } from './format.ts';
+import { language, localized, onLanguageChange, setLanguage, t, type Lang } from './i18n.ts';
 import { LayerTree } from './layer-tree.ts';
+import { ModeSwitch } from './map-mode.ts';
 import { buildStyle, catalogIdOf, isBaseLayer, setLayerVisible, styleLayerIds } from './map-style.ts';
+import { MapTools, type ToolName } from './map-tools.ts';
+import { MeasureTool } from './measure.ts';
+import { PointPicker } from './point-picker.ts';
 import { FeaturePopup, type Hit } from './popup.ts';
+import { openReportForm } from './report-form.ts';
+import { openReportLookup } from './report-lookup.ts';
+import { SearchBox, type SearchResult } from './search-box.ts';
+import { download, openShareDialog, renderMapImage } from './share-export.ts';
 import { formatHash, parseHash, writeHash, type UrlState } from './url-state.ts';
 
 declare global {
@@ -34,6 +46,7 @@ const PROVINCE_BOUNDS: [number, number, number, number] = [105.25, 22.3, 106.85,
 const MAX_BOUNDS: [number, number, number, number] = [101.5, 19.5, 110.5, 26];
 const PICK_TOLERANCE_PX = 5;
 const phoneQuery = window.matchMedia('(max-width: 767px)');
+const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
 
 setWorkerUrl(workerUrl);
 
@@ -46,6 +59,8 @@ function byId<T extends HTMLElement>(id: string): T {
 const panel = byId<HTMLElement>('panel');
 const menuButton = byId<HTMLButtonElement>('menu-button');
 const treeContainer = byId<HTMLElement>('layer-tree');
+const searchContainer = byId<HTMLElement>('search');
+const lookupButton = byId<HTMLButtonElement>('lookup-button');
 
 function applyStaticTexts(): void {
   document.documentElement.lang = language();
@@ -59,6 +74,7 @@ function applyStaticTexts(): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>('.lang-switch button')) {
     button.setAttribute('aria-pressed', String(button.dataset.lang === language()));
   }
+  lookupButton.title = t('lookupReports');
   setPanelOpen(panel.dataset.open === 'true');
 }
 
@@ -148,6 +164,23 @@ function translateMapControls(container: HTMLElement): void {
   }
 }
 
+/** A short message over the map (an export that failed), read out by screen readers too. */
+function announce(text: string): void {
+  const toast = document.getElementById('toast') ?? Object.assign(document.createElement('p'), { id: 'toast', className: 'toast' });
+  toast.setAttribute('role', 'status');
+  toast.dataset.testid = 'toast';
+  toast.textContent = text;
+  document.body.append(toast);
+  window.setTimeout(() => {
+    if (toast.textContent === text) toast.remove();
+  }, 5000);
+}
+
+function inProvince(lng: number, lat: number): boolean {
+  const [w, s, e, n] = PROVINCE_BOUNDS;
+  return lng >= w && lng <= e && lat >= s && lat <= n;
+}
+
 function startMap(catalog: Catalog, initial: UrlState): void {
   const byCatalogId = new Map(catalog.layers.map((l) => [l.id, l]));
   const visible = new Set(
@@ -163,6 +196,7 @@ function startMap(catalog: Catalog, initial: UrlState): void {
     maxBounds: MAX_BOUNDS,
     attributionControl: { compact: true },
   });
+  const modes = new ModeSwitch(map);
   window.cbMap = map;
   window.cbCatalog = catalog;
 
@@ -172,7 +206,28 @@ function startMap(catalog: Catalog, initial: UrlState): void {
   map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
   translateMapControls(map.getContainer());
 
-  const popup = new FeaturePopup(map);
+  // One marker for the place a report is about (being chosen, or looked up).
+  let placeMarker: Marker | null = null;
+  const markPlace = (lngLat: LngLatLike | null) => {
+    placeMarker?.remove();
+    placeMarker = lngLat ? new Marker({ color: '#d9480f', className: 'place-marker' }).setLngLat(lngLat).addTo(map) : null;
+  };
+  const lookUp = (ticket?: string) =>
+    openReportLookup({
+      ticket,
+      onShowOnMap: (lon, lat) => {
+        markPlace([lon, lat]);
+        map.easeTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 15), duration: reducedMotion.matches ? 0 : 600 });
+      },
+    });
+  lookupButton.addEventListener('click', () => lookUp());
+
+  const popup = new FeaturePopup(map, {
+    onReport: (hit, title) => {
+      if (hit.feature.id === undefined) return;
+      openReportForm({ kind: 'feature', layer: hit.layer, fid: hit.feature.id, title }, { onLookup: lookUp });
+    },
+  });
   const saveHash = () => {
     const center = map.getCenter();
     const ids = catalog.layers.filter((l) => visible.has(l.id)).map((l) => l.id);
@@ -231,6 +286,113 @@ function startMap(catalog: Catalog, initial: UrlState): void {
     return hits;
   };
 
+  // --- search ---------------------------------------------------------------------------------------------
+  /** Zooms to a search result and opens its card, drawing its layer first if it was hidden. */
+  const showResult = (result: SearchResult) => {
+    const layer = byCatalogId.get(result.layer.id);
+    if (!layer) return;
+    modes.end();
+    popup.close();
+    if (phoneQuery.matches) setPanelOpen(false);
+    if (!visible.has(layer.id)) {
+      applyVisibility(layer, true);
+      saveHash();
+    }
+    const [w, s, e, n] = result.bbox;
+    const point = result.point;
+    const camera = e - w < 1e-6 && n - s < 1e-6
+      ? { center: point, zoom: 16 }
+      : (() => {
+          const fit = map.cameraForBounds([w, s, e, n], { padding: 60, maxZoom: 17 });
+          return { center: fit?.center ?? point, zoom: fit?.zoom ?? 15 };
+        })();
+    // A layer drawn only from a closer zoom must be drawn for its card to open on it.
+    const zoom = Math.max(camera.zoom, layer.min_zoom);
+    const center = zoom > camera.zoom ? point : camera.center;
+    map.easeTo({ center, zoom, bearing: map.getBearing(), duration: reducedMotion.matches ? 0 : 700 });
+    const openCard = () => {
+      const p = map.project(point);
+      const box: [PointLike, PointLike] = [[p.x - 8, p.y - 8], [p.x + 8, p.y + 8]];
+      const layers = styleLayerIds(layer).filter((id) => map.getLayer(id) !== undefined);
+      const rendered = layers.length > 0
+        ? (map.queryRenderedFeatures(box, { layers }) as MapGeoJSONFeature[]).find((f) => String(f.id) === String(result.fid))
+        : undefined;
+      const feature = rendered ?? { id: result.fid, properties: layer.name_attribute ? { [layer.name_attribute]: result.name } : {} };
+      popup.show(point, [{ layer, feature }]);
+    };
+    map.once('idle', openCard);
+    map.triggerRepaint();
+  };
+  const search = new SearchBox(searchContainer, showResult);
+
+  // --- tools ----------------------------------------------------------------------------------------------
+  const startPicking = () => {
+    popup.close();
+    const picker: PointPicker = new PointPicker(
+      map,
+      (lngLat) => {
+        if (!inProvince(lngLat.lng, lngLat.lat)) {
+          picker.warn(t('error_outside_province'));
+          return;
+        }
+        modes.end(picker);
+        markPlace(lngLat);
+        openReportForm({ kind: 'point', lon: lngLat.lng, lat: lngLat.lat }, { onLookup: lookUp, onClose: () => markPlace(null) });
+      },
+      () => modes.end(picker),
+    );
+    modes.start(picker);
+  };
+
+  const exportView = async (button: HTMLButtonElement) => {
+    button.disabled = true;
+    announce(t('exporting'));
+    try {
+      saveHash();
+      const owners = catalog.layers
+        .filter((l) => visible.has(l.id))
+        .map((l) => localized(l.owner, 'name'));
+      const blob = await renderMapImage(map, {
+        title: t('appName'),
+        // The view, without the list of layers (the caption names their sources instead).
+        line: t('exportLine', { time: formatDateTime(new Date()), url: window.location.href.replace(/^https?:\/\//, '').replace(/&layers=.*$/, '') }),
+        credit: t('exportCredit', { sources: [...new Set(owners)].join('; ') || '—' }),
+      });
+      const stamp = formatDateTime(new Date()).replace(/(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2})/, '$3$2$1-$4$5');
+      download(blob, `ban-do-cao-bang-${stamp}.png`);
+      document.getElementById('toast')?.remove();
+    } catch {
+      announce(t('exportFailed'));
+    } finally {
+      button.disabled = false;
+    }
+  };
+
+  const tools = new MapTools((name: ToolName, button) => {
+    if (name === 'share') {
+      saveHash();
+      openShareDialog(window.location.href);
+      return;
+    }
+    if (name === 'export') {
+      void exportView(button);
+      return;
+    }
+    if (modes.active?.name === name) {
+      modes.end();
+      return;
+    }
+    if (name === 'report-point') {
+      startPicking();
+      return;
+    }
+    popup.close();
+    const tool: MeasureTool = new MeasureTool(map, name === 'measure-area' ? 'area' : 'distance', () => modes.end(tool));
+    modes.start(tool);
+  });
+  map.addControl(tools, 'top-right');
+  modes.onChange((mode) => tools.setActive(mode?.name ?? null));
+
   map.on('load', () => {
     saveHash();
     window.cbReady = true;
@@ -239,6 +401,10 @@ function startMap(catalog: Catalog, initial: UrlState): void {
   map.on('moveend', saveHash);
   map.on('zoomend', () => tree.setZoom(map.getZoom()));
   map.on('click', (event) => {
+    if (modes.active) {
+      modes.active.click(event);
+      return;
+    }
     if (phoneQuery.matches && panel.dataset.open === 'true') {
       setPanelOpen(false);
       return;
@@ -248,11 +414,18 @@ function startMap(catalog: Catalog, initial: UrlState): void {
     popup.show(event.lngLat, thematic.length > 0 ? thematic : hitsAt(event.point, false));
   });
 
+  map.on('dblclick', (event) => modes.active?.dblclick?.(event));
+
   let hoverFrame = 0;
   map.on('mousemove', (event) => {
+    if (modes.active) {
+      modes.active.move?.(event);
+      return;
+    }
     if (hoverFrame) return;
     hoverFrame = requestAnimationFrame(() => {
       hoverFrame = 0;
+      if (modes.active) return;
       map.getCanvas().style.cursor = hitsAt(event.point, true).length > 0 ? 'pointer' : '';
     });
   });
@@ -268,6 +441,15 @@ function startMap(catalog: Catalog, initial: UrlState): void {
   });
 
   document.addEventListener('keydown', (event) => {
+    // A dialog handles its own keys; so do text fields, and buttons their Enter and Space.
+    if (dialogOpen()) return;
+    const target = event.target as HTMLElement | null;
+    const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+    const pressing = (target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement) && (event.key === 'Enter' || event.key === ' ');
+    if (modes.active && !typing && !pressing && modes.active.key?.(event)) {
+      event.preventDefault();
+      return;
+    }
     if (event.key !== 'Escape') return;
     if (popup.isOpen) popup.close();
     else if (phoneQuery.matches && panel.dataset.open === 'true') {
@@ -280,6 +462,9 @@ function startMap(catalog: Catalog, initial: UrlState): void {
     tree.render();
     popup.rerender();
     home.translate();
+    tools.translate();
+    search.translate();
+    modes.active?.translate?.();
     translateMapControls(map.getContainer());
   });
 }

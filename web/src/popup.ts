@@ -1,20 +1,31 @@
 // Identify: the card shown for a clicked feature. Besides the attributes it always names the owning agency, the
 // source and the last update of the layer — Điều 8.1c asks every use of the data to cite them.
-import { Popup, type LngLat, type Map as MapLibreMap, type MapGeoJSONFeature } from 'maplibre-gl';
+import { Popup, type LngLatLike, type Map as MapLibreMap } from 'maplibre-gl';
 import { fetchFeatureProperties, type CatalogLayer } from './catalog.ts';
 import { formatDateTime, formatValue } from './format.ts';
 import { localized, t } from './i18n.ts';
 import { sourceId } from './map-style.ts';
 
+/** What the card needs of a feature: a rendered one (queryRenderedFeatures) or one known only by its fid. */
+export interface CardFeature {
+  id?: string | number;
+  properties: Record<string, unknown>;
+}
+
 export interface Hit {
   layer: CatalogLayer;
-  feature: MapGeoJSONFeature;
+  feature: CardFeature;
+}
+
+export interface PopupOptions {
+  /** "Báo lỗi dữ liệu" was pressed on the card of this feature. */
+  onReport(hit: Hit, title: string): void;
 }
 
 interface Shown {
   hits: Hit[];
   index: number;
-  lngLat: LngLat;
+  lngLat: LngLatLike;
   /** Full attributes from the features API, by `layer/fid`, once they have arrived. */
   details: Map<string, Record<string, unknown>>;
 }
@@ -41,7 +52,7 @@ export class FeaturePopup {
   private shown: Shown | null = null;
   private selected: Hit | null = null;
 
-  constructor(private readonly map: MapLibreMap) {
+  constructor(private readonly map: MapLibreMap, private readonly options: PopupOptions) {
     this.popup = new Popup({ closeButton: false, closeOnClick: false, maxWidth: '360px', className: 'feature-popup', focusAfterOpen: false });
     this.popup.on('close', () => {
       this.shown = null;
@@ -53,8 +64,13 @@ export class FeaturePopup {
     return this.shown !== null;
   }
 
+  /** The feature the card shows now, if any. */
+  get current(): Hit | null {
+    return this.shown?.hits[this.shown.index] ?? null;
+  }
+
   /** Hits come top-most first, as queryRenderedFeatures returns them. */
-  show(lngLat: LngLat, hits: Hit[]): void {
+  show(lngLat: LngLatLike, hits: Hit[]): void {
     if (hits.length === 0) {
       this.close();
       return;
@@ -73,8 +89,10 @@ export class FeaturePopup {
     const card = this.popup.getElement().getBoundingClientRect();
     const map = this.map.getContainer().getBoundingClientRect();
     const margin = 10;
+    // The scale bar and the attribution sit along the bottom edge: keep the card's buttons clear of them.
+    const bottomMargin = 36;
     const dx = card.left < map.left + margin ? card.left - map.left - margin : Math.max(0, card.right - map.right + margin);
-    const dy = card.top < map.top + margin ? card.top - map.top - margin : Math.max(0, card.bottom - map.bottom + margin);
+    const dy = card.top < map.top + margin ? card.top - map.top - margin : Math.max(0, card.bottom - map.bottom + bottomMargin);
     if (Math.abs(dx) >= 1 || Math.abs(dy) >= 1) this.map.panBy([dx, dy], { duration: 250 });
   }
 
@@ -145,9 +163,19 @@ export class FeaturePopup {
     if (layer.legal_basis) provenance.append(row(t('popupLegalBasis'), layer.legal_basis, { 'data-testid': 'popup-legal-basis' }));
     if (layer.licence) provenance.append(row(t('popupLicence'), layer.licence, { 'data-testid': 'popup-licence' }));
 
-    const card = el('article', { class: 'feature-card', 'data-testid': 'popup', 'data-layer-id': layer.id, lang: document.documentElement.lang }, close, header, attributes, provenance);
+    const card = el('article', { class: 'feature-card', 'data-testid': 'popup', 'data-layer-id': layer.id, 'data-fid': String(feature.id ?? ''), lang: document.documentElement.lang }, close, header, attributes, provenance);
+    if (feature.id !== undefined) card.append(this.actions(hit, title));
     if (shown.hits.length > 1) card.append(this.pager(shown));
     return card;
+  }
+
+  /** Report an error on this feature (Điều 8.1c), and where its data lives in the API. */
+  private actions(hit: Hit, title: string): HTMLElement {
+    const report = el('button', { type: 'button', class: 'button small primary card-report', 'data-testid': 'popup-report' }, t('reportButton'));
+    report.addEventListener('click', () => this.options.onReport(hit, title));
+    const href = `${hit.layer.links.features}/${encodeURIComponent(String(hit.feature.id))}`;
+    const apiLink = el('a', { class: 'card-api-link', href, target: '_blank', rel: 'noopener', 'data-testid': 'popup-api-link', title: t('popupApiLinkHint') }, t('popupApiLink'));
+    return el('div', { class: 'card-actions' }, report, apiLink);
   }
 
   private pager(shown: Shown): HTMLElement {
