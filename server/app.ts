@@ -51,7 +51,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger === false ? false : { level: opts.config.LOG_LEVEL },
     bodyLimit: 2 * 1024 * 1024,
-    trustProxy: true,
+    // Only a proxy on these addresses may say who the client is (X-Forwarded-For): per-address limits depend on it.
+    trustProxy: opts.config.TRUST_PROXY,
     // Layer ids contain a dot and tile paths end in .mvt: keep the router strict about what it parses.
     routerOptions: { maxParamLength: 200 },
     ...requestIdOptions,

@@ -42,6 +42,11 @@ const schema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   /** Largest upload an import accepts (bytes); a larger one is refused with 413. */
   IMPORT_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
+  /**
+   * Addresses of the reverse proxies allowed to set X-Forwarded-For (proxy-addr syntax: 'loopback', IPs, CIDRs,
+   * comma-separated). Anyone else's header is ignored, so rate limits per address cannot be dodged.
+   */
+  TRUST_PROXY: z.string().default('loopback'),
   /** Password for the account that `npm run admin -- create-operator|create-user` creates. */
   ADMIN_PASSWORD: z.string().optional(),
   /** Where daily backups go: another disk or a mounted remote volume, apart from the running system (Điều 10.5).
