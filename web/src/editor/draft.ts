@@ -1,6 +1,6 @@
 // Drawing and reshaping one geometry by hand: click to place vertices, drag the vertex handles to move or reshape.
 // (terra-draw was the alternative; a few dozen lines do what the editor needs and keep the tests deterministic.)
-import maplibregl, { type GeoJSONSource, type Map as MapLibreMap } from 'maplibre-gl';
+import { Marker, type GeoJSONSource, type Map as MapLibreMap } from 'maplibre-gl';
 import type { GeometryFamily } from '../catalog.ts';
 
 type Position = [number, number];
@@ -14,7 +14,7 @@ const SOURCE = 'draft';
 export class GeometryDraft {
   private family: GeometryFamily | null = null;
   private vertices: Position[] = [];
-  private markers: maplibregl.Marker[] = [];
+  private markers: Marker[] = [];
   drawing = false;
   onChange: () => void = () => {};
 
@@ -64,7 +64,7 @@ export class GeometryDraft {
     this.vertices.forEach((v, i) => {
       const el = document.createElement('div');
       el.className = 'vertex-handle';
-      const marker = new maplibregl.Marker({ element: el, draggable: true }).setLngLat(v).addTo(this.map);
+      const marker = new Marker({ element: el, draggable: true }).setLngLat(v).addTo(this.map);
       marker.on('drag', () => {
         const ll = marker.getLngLat();
         this.vertices[i] = [ll.lng, ll.lat];

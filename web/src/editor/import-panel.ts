@@ -1,0 +1,208 @@
+// The import journey on the editor page: file + target layer + mode → upload (XHR progress) → the worker's
+// stages (SSE) → the preview report with its sample on the map → fix encoding / CRS and preview again → commit.
+import type { CatalogLayer } from '../catalog.ts';
+import { ApiError, call, uploadWithProgress } from './http.ts';
+import { currentLang, errorText, t, type EditorKey } from './strings.ts';
+
+interface ImportBody {
+  id: string;
+  status: string;
+  layer: string;
+  progress: { stage?: string; done?: number; total?: number };
+  report: {
+    featureCount: number;
+    encoding: { detected: unknown; used: string | null } | null;
+    crs: { detected: unknown; used: { srid: number | null } };
+    problems: { featuresWithProblems: number; counts: Record<string, number> };
+    merge: { insert: number; update: number; delete: number };
+    bbox: [number, number, number, number] | null;
+    blockers: { code: string; message: string }[];
+    warnings: { code: string; message: string }[];
+  } | null;
+  error: { code: string; message: string } | null;
+  result: { inserted?: number; updated?: number } | null;
+  sample?: unknown;
+}
+
+interface Hooks {
+  layers(): CatalogLayer[];
+  onCommitted(layerId: string, bbox: [number, number, number, number] | null): void;
+  showSample(data: unknown): void;
+}
+
+const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+export class ImportPanel {
+  private readonly form: HTMLFormElement;
+  private readonly bar: HTMLProgressElement;
+  private readonly stage: HTMLElement;
+  private readonly report: HTMLElement;
+  private current: ImportBody | null = null;
+
+  constructor(private readonly root: HTMLElement, private readonly hooks: Hooks) {
+    root.innerHTML = `
+      <h2 data-t="importHeading"></h2>
+      <form id="import-form" class="import-form">
+        <label for="import-file" data-t="importFile"></label><input id="import-file" type="file" name="file" required>
+        <label for="import-layer" data-t="importLayer"></label><select id="import-layer" name="layer"></select>
+        <label for="import-mode" data-t="importMode"></label>
+        <select id="import-mode" name="mode"><option value="append"></option><option value="replace"></option><option value="upsert"></option></select>
+        <label for="import-key" data-t="importKey"></label><input id="import-key" name="key">
+        <button type="submit" class="primary" data-t="upload"></button>
+      </form>
+      <progress id="import-progress" max="1" value="0" hidden></progress>
+      <p id="import-stage" role="status" aria-live="polite"></p>
+      <div id="import-report"></div>`;
+    this.form = root.querySelector('form')!;
+    this.bar = root.querySelector('progress')!;
+    this.bar.setAttribute('aria-label', t('progressLabel'));
+    this.stage = root.querySelector('#import-stage')!;
+    this.report = root.querySelector('#import-report')!;
+    this.translate();
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.upload();
+    });
+  }
+
+  translate(): void {
+    for (const node of this.root.querySelectorAll<HTMLElement>('[data-t]')) node.textContent = t(node.dataset.t as EditorKey);
+    const modes = this.root.querySelectorAll<HTMLOptionElement>('#import-mode option');
+    for (const o of modes) o.textContent = t(`mode_${o.value}` as EditorKey);
+  }
+
+  refreshLayers(): void {
+    const select = this.root.querySelector<HTMLSelectElement>('#import-layer')!;
+    const chosen = select.value;
+    select.replaceChildren(...this.hooks.layers().map((l) => new Option(currentLang() === 'en' ? l.title_en : l.title_vi, l.id)));
+    if (chosen) select.value = chosen;
+    this.translate();
+  }
+
+  private setStage(stage: string, done = 0, total = 0): void {
+    const key = `stage_${stage}` as EditorKey;
+    let text: string;
+    try {
+      text = t(key);
+    } catch {
+      text = t('stage_other', { stage });
+    }
+    this.stage.textContent = text + (total > 0 ? ` (${done}/${total})` : '');
+    this.stage.dataset.stage = stage;
+    this.bar.hidden = false;
+    if (total > 0) this.bar.value = done / total;
+  }
+
+  private async upload(): Promise<void> {
+    const data = new FormData(this.form);
+    if ((data.get('mode') as string) !== 'upsert') data.delete('key');
+    this.report.replaceChildren();
+    this.bar.hidden = false;
+    this.bar.value = 0;
+    this.stage.textContent = t('uploading');
+    try {
+      const r = await uploadWithProgress<{ id: string }>('/api/imports', data, (f) => {
+        this.bar.value = f;
+      });
+      await this.follow(r.body.id);
+    } catch (e) {
+      this.fail(e as ApiError);
+    }
+  }
+
+  private fail(err: ApiError): void {
+    this.stage.textContent = errorText(err.code, err.message);
+    this.stage.classList.add('error');
+  }
+
+  /** Follows the import's events until it settles, then shows the report (or the result). */
+  private follow(id: string): Promise<void> {
+    this.stage.classList.remove('error');
+    return new Promise((resolve) => {
+      const source = new EventSource(`/api/imports/${id}/events`);
+      source.addEventListener('progress', (e) => {
+        const d = JSON.parse((e as MessageEvent<string>).data) as { stage: string; done: number; total: number };
+        this.setStage(d.stage, d.done, d.total);
+      });
+      source.addEventListener('end', () => {
+        source.close();
+        void this.settled(id).then(resolve);
+      });
+      source.onerror = () => {
+        // The stream ended (or the connection dropped): the import's row says where it is.
+        source.close();
+        void this.settled(id).then(resolve);
+      };
+    });
+  }
+
+  private async settled(id: string): Promise<void> {
+    const r = await call<ImportBody>('GET', `/api/imports/${id}`).catch((e: ApiError) => {
+      this.fail(e);
+      return null;
+    });
+    if (!r) return;
+    const imp = r.body;
+    this.current = imp;
+    this.setStage(imp.status);
+    this.bar.value = 1;
+    if (imp.status === 'committed') {
+      const n = (imp.result?.inserted ?? 0) + (imp.result?.updated ?? 0) || imp.report?.featureCount || 0;
+      const layer = this.hooks.layers().find((l) => l.id === imp.layer);
+      this.report.replaceChildren(Object.assign(document.createElement('p'), {
+        className: 'success', textContent: t('importDone', { n, layer: layer ? (currentLang() === 'en' ? layer.title_en : layer.title_vi) : imp.layer }),
+      }));
+      this.hooks.showSample({ type: 'FeatureCollection', features: [] });
+      this.hooks.onCommitted(imp.layer, imp.report?.bbox ?? null);
+      return;
+    }
+    if (imp.error) this.fail(new ApiError(400, imp.error.code, imp.error.message));
+    if (imp.report) this.renderReport(imp);
+  }
+
+  private renderReport(imp: ImportBody): void {
+    const rep = imp.report!;
+    if (imp.sample) this.hooks.showSample(imp.sample);
+    const lines: string[] = [
+      t('features', { n: rep.featureCount }),
+      t('encoding', { used: show(rep.encoding?.used), detected: show(rep.encoding?.detected) }),
+      t('crs', { srid: show(rep.crs.used.srid), detected: show(rep.crs.detected) }),
+      t('merge', { insert: rep.merge.insert, update: rep.merge.update, delete: rep.merge.delete }),
+      t('problems', { n: rep.problems.featuresWithProblems }),
+    ];
+    const section = document.createElement('section');
+    section.setAttribute('aria-labelledby', 'report-title');
+    section.innerHTML = `<h3 id="report-title"></h3><ul class="report-lines"></ul><div class="blockers"></div>
+      <form class="fix-form">
+        <label for="fix-encoding"></label><select id="fix-encoding"><option value=""></option><option>UTF-8</option><option>windows-1258</option><option>TCVN3</option><option>VNI</option></select>
+        <label for="fix-srid"></label><input id="fix-srid" inputmode="numeric" placeholder="9210">
+        <button type="submit" id="preview-again"></button>
+      </form>
+      <label class="check"><input type="checkbox" id="skip-invalid"> <span></span></label>
+      <button type="button" class="primary" id="commit"></button>`;
+    section.querySelector('h3')!.textContent = t('report');
+    section.querySelector('.report-lines')!.append(...lines.map((l) => Object.assign(document.createElement('li'), { textContent: l })));
+    const issues = [...rep.blockers.map((b) => `⚠ ${b.message}`), ...rep.warnings.map((w) => `ℹ ${w.message}`)];
+    if (issues.length) section.querySelector('.blockers')!.append(...issues.map((m) => Object.assign(document.createElement('p'), { textContent: m })));
+    section.querySelector('label[for=fix-encoding]')!.textContent = t('fixEncoding');
+    section.querySelector('#fix-encoding option')!.textContent = '—';
+    section.querySelector('label[for=fix-srid]')!.textContent = t('fixSrid');
+    section.querySelector('#preview-again')!.textContent = t('previewAgain');
+    section.querySelector('.check span')!.textContent = t('skipInvalid');
+    section.querySelector('#commit')!.textContent = t('commit');
+    section.querySelector('form')!.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const encoding = section.querySelector<HTMLSelectElement>('#fix-encoding')!.value;
+      const srid = section.querySelector<HTMLInputElement>('#fix-srid')!.value.trim();
+      const body: Record<string, unknown> = {};
+      if (encoding) body.encoding = encoding;
+      if (srid) body.srid = Number(srid);
+      call('POST', `/api/imports/${imp.id}/preview`, body).then(() => this.follow(imp.id)).catch((err: ApiError) => this.fail(err));
+    });
+    section.querySelector('#commit')!.addEventListener('click', () => {
+      const skip = section.querySelector<HTMLInputElement>('#skip-invalid')!.checked;
+      call('POST', `/api/imports/${imp.id}/commit`, skip ? { skip_invalid: true } : {}).then(() => this.follow(imp.id)).catch((err: ApiError) => this.fail(err));
+    });
+    this.report.replaceChildren(section);
+  }
+}
