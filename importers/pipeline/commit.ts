@@ -55,11 +55,14 @@ export async function runCommit(ctx: CommitContext): Promise<'committed' | 'refu
       await client.query(layerLockSql(row.layerId));
       // The merge sorts the staging rows into file order: in memory, not in temporary files.
       await client.query("select set_config('work_mem', '128MB', true)");
+      // Building a layer's GiST indexes after the load sorts the whole table at once: in memory, if it fits.
+      await client.query("select set_config('maintenance_work_mem', '512MB', true)");
       await client.query("select set_config('cb.import_id', $1, true)", [row.id]);
       await client.query("select set_config('cb.change_note', $1, true)", [`import ${row.originalName}`.slice(0, 300)]);
       const checkedTable = (await client.query<{ name: string }>("select imports.staging_name($1, 'c') as name", [row.id])).rows[0]!.name;
 
       let attributes: Attribute[];
+      let layerWasEmpty = true;
       if (row.createsLayer) {
         const spec = report.newLayer as Record<string, unknown>;
         if ((await client.query('select imports.layer_id_taken($1) as taken', [row.layerId])).rows[0].taken) {
@@ -74,6 +77,7 @@ export async function runCommit(ctx: CommitContext): Promise<'committed' | 'refu
           throw new CommitRefused('layer_changed', 'The layer\'s attributes changed since the preview: preview again.');
         }
         attributes = layer.attributes;
+        layerWasEmpty = layer.featureCount === 0;
       }
       const mappedNames = new Set(Object.values(report.effective.field_map).filter((v): v is string => v !== null));
       const plan: MergePlan = {
@@ -96,7 +100,13 @@ export async function runCommit(ctx: CommitContext): Promise<'committed' | 'refu
         }
         result.updated = (await client.query(updateByKeySql(plan))).rowCount ?? 0;
       }
+      // Into a layer that had no rows (a new one, or an empty one), the rows go in without the GiST indexes and
+      // the indexes are built after, in one sorted pass. Not for a replace of a layer with rows: dropping an
+      // index locks out the layer's readers until the commit, who otherwise go on seeing the old rows meanwhile.
+      const indexesSuspended = layerWasEmpty && blocked < report.featureCount &&
+        Boolean((await client.query('select imports.suspend_layer_indexes($1) as dropped', [row.layerId])).rows[0].dropped);
       result.inserted = (await client.query(insertSql(plan, row.mode === 'upsert'))).rowCount ?? 0;
+      if (indexesSuspended) await client.query('select catalog.ensure_layer_indexes($1)', [row.layerId]);
       await client.query(
         `update imports.imports set status = 'committed', committed_at = now(), result = $2, updated_at = now(),
            error_code = null, error_message = null,

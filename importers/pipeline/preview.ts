@@ -113,6 +113,7 @@ export async function runPreview(ctx: RunContext): Promise<void> {
     await stage('reading', { done: 0, total, rate: 0, startedAt: new Date(readStart).toISOString() });
     const progress = progressWriter(ctx);
     const rawTable = await asCaller(async (c) => {
+      await stagingSettings(c);
       const { rows } = await c.query<{ name: string }>('select imports.reset_staging($1) as name', [row.id]);
       const name = rows[0]!.name;
       const features = dataset.features({ ...(encoding ? { encoding } : {}), swapXY });
@@ -124,7 +125,7 @@ export async function runPreview(ctx: RunContext): Promise<void> {
     const validateStart = Date.now();
     await stage('validating', { done: 0, total, rate: 0, startedAt: new Date(validateStart).toISOString() });
     const { mapping, errors: mapErrors } = mapFields(dataset.fields, t.attributes, row.choices.field_map ?? {});
-    const { report, sample } = await asCaller((c) => validate(c, { row, datasets, dataset, target: t, rawTable, srid, swapXY, encoding, mapping, mapErrors }));
+    const { report, sample } = await asCaller((c) => validate(c, ctx, { row, datasets, dataset, target: t, rawTable, srid, swapXY, encoding, mapping, mapErrors }));
     report.timings = { stagingSeconds: (validateStart - readStart) / 1000, validationSeconds: (Date.now() - validateStart) / 1000 };
     const done = { done: report.featureCount, total, rate: rate(report.featureCount, validateStart) };
     if (!(await asCaller((c) => setPreview(c, row.id, row.run, report, sample, done)))) throw new SupersededRun();
@@ -161,7 +162,42 @@ async function sridKnown(client: pg.ClientBase, srid: number): Promise<boolean> 
   return rowCount === 1;
 }
 
-async function validate(client: pg.ClientBase, v: ValidateInput): Promise<{ report: ImportReport; sample: unknown }> {
+/** Staging work: rebuilt from the stored file whenever a run does not finish, so no need to wait for the WAL. */
+async function stagingSettings(client: pg.ClientBase): Promise<void> {
+  // The validation statement's cost estimate is huge, so the planner JIT-compiles it with full optimisation:
+  // compiling took longer than it saved (measured on 200 000 points).
+  await client.query(`select set_config('work_mem', '128MB', true), set_config('synchronous_commit', 'off', true),
+                             set_config('jit', 'off', true)`);
+}
+
+/** Files at least this large are validated in VALIDATION_PARTS statements at once, on connections of their own. */
+const PARALLEL_VALIDATION_FROM = 20_000;
+const VALIDATION_PARTS = 2;
+
+/**
+ * Fills the checked table from the raw one. A large file is cut into ranges of feature index validated at once
+ * (an INSERT … SELECT runs on one core; PostgreSQL does not parallelise it), each committed on its own: the
+ * checked table is only read once all of them are done, and a failed run rebuilds it anyway.
+ */
+async function fillChecked(ctx: RunContext, plan: ValidationPlan, total: number): Promise<void> {
+  const parts = total >= PARALLEL_VALIDATION_FROM ? VALIDATION_PARTS : 1;
+  const step = Math.ceil(total / parts);
+  await Promise.all(Array.from({ length: parts }, (_, k) => ctx.db.withCaller(ctx.caller, async (c) => {
+    await stagingSettings(c);
+    const part = parts > 1 ? { part: { from: k === 0 ? null : k * step, to: k === parts - 1 ? null : (k + 1) * step } } : {};
+    await c.query('savepoint validate');
+    try {
+      await c.query(validationSql({ ...plan, ...part }));
+    } catch (err) {
+      // PROJ refused some coordinate (a wrong CRS, or garbage): again row by row, marking those rows.
+      await c.query('rollback to savepoint validate');
+      if ((err as { code?: string }).code !== 'XX000') throw err;
+      await c.query(validationSql({ ...plan, ...part, safeTransform: true }));
+    }
+  }, { write: true })));
+}
+
+async function validate(client: pg.ClientBase, ctx: RunContext, v: ValidateInput): Promise<{ report: ImportReport; sample: unknown }> {
   const { row, dataset, target: t } = v;
   const blockers: ImportReport['blockers'] = [];
   const warnings: ImportReport['warnings'] = [];
@@ -196,9 +232,10 @@ async function validate(client: pg.ClientBase, v: ValidateInput): Promise<{ repo
     warnings.push({ code: 'several_datasets', message: `The upload holds ${v.datasets.length} datasets; ${dataset.name} is imported (choose another with dataset).` });
   }
 
-  await client.query("select set_config('work_mem', '128MB', true)");
-  const checkedTable = (await client.query<{ name: string }>('select imports.reset_checked($1, $2) as name',
-    [row.id, JSON.stringify(t.attributes)])).rows[0]!.name;
+  await stagingSettings(client);
+  // Made and committed first: the validation's parts write it from connections of their own.
+  const checkedTable = await ctx.db.withCaller(ctx.caller, async (c) => (await c.query<{ name: string }>(
+    'select imports.reset_checked($1, $2) as name', [row.id, JSON.stringify(t.attributes)])).rows[0]!.name, { write: true });
   let counts = { counts: {} as Record<string, number>, total: 0, with_problems: 0, repairable_only: 0, extent: null as string | null };
   let problemSample: unknown[] = [];
   let sample: unknown = { type: 'FeatureCollection', features: [] };
@@ -209,15 +246,7 @@ async function validate(client: pg.ClientBase, v: ValidateInput): Promise<{ repo
       rawTable: v.rawTable, checkedTable, srid: v.srid!, family: t.family!, attributes: t.attributes, fieldFor,
       ...(key !== undefined && key in fieldFor ? { keyAttribute: key } : {}), safeTransform: false,
     };
-    await client.query('savepoint validate');
-    try {
-      await client.query(validationSql(plan));
-    } catch (err) {
-      // PROJ refused some coordinate (a wrong CRS, or garbage): again row by row, marking those rows.
-      await client.query('rollback to savepoint validate');
-      if ((err as { code?: string }).code !== 'XX000') throw err;
-      await client.query(validationSql({ ...plan, safeTransform: true }));
-    }
+    await fillChecked(ctx, plan, dataset.featureCount);
     if (plan.keyAttribute) await client.query(duplicateKeySql(checkedTable, plan.keyAttribute));
     const { rows } = await client.query(problemCountsSql(checkedTable));
     counts = rows[0];

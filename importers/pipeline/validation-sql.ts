@@ -22,6 +22,8 @@ export interface ValidationPlan {
   keyAttribute?: string;
   /** Reproject row by row, answering null where PROJ refuses (only after the set-based statement failed). */
   safeTransform: boolean;
+  /** Only the raw rows with from <= idx < to (null: no bound on that side), for validating in parallel parts. */
+  part?: { from: number | null; to: number | null };
 }
 
 /** Problem codes that keep a feature out of the layer unless the editor skips it (or repairs it). */
@@ -153,6 +155,11 @@ export function validationSql(plan: ValidationPlan): SqlQuery {
     });
   }
 
+  const bounds: string[] = [];
+  if (plan.part?.from != null) bounds.push(`r.idx >= ${param(plan.part.from)}::integer`);
+  if (plan.part?.to != null) bounds.push(`r.idx < ${param(plan.part.to)}::integer`);
+  const partFilter = bounds.length > 0 ? ` where ${bounds.join(' and ')}` : '';
+
   const b = PROVINCE_BOUNDS;
   const outside = `(st_xmin(v._geom) < ${b.west} or st_xmax(v._geom) > ${b.east} or st_ymin(v._geom) < ${b.south} or st_ymax(v._geom) > ${b.north})`;
   const geometryChecks = [
@@ -167,19 +174,22 @@ export function validationSql(plan: ValidationPlan): SqlQuery {
     { code: `case when v._geom is not null and ${outside} then 'outside_province' end`, reason: `case when v._geom is not null and ${outside} then format('at %s, %s: outside Cao Bằng', round(st_x(st_centroid(v._geom))::numeric, 5), round(st_y(st_centroid(v._geom))::numeric, 5)) end` },
   ];
   const checks = [...geometryChecks, ...attrChecks];
-  const fileCodes = `coalesce(array(select p ->> 'code' from jsonb_array_elements(v._problems) p), '{}')`;
-  const fileReasons = `coalesce(array(select p ->> 'message' from jsonb_array_elements(v._problems) p), '{}')`;
+  // Most rows have no reader problems: no subquery run for them.
+  const fileCodes = `case when v._problems is null then '{}'::text[] else array(select p ->> 'code' from jsonb_array_elements(v._problems) p) end`;
+  const fileReasons = `case when v._problems is null then '{}'::text[] else array(select p ->> 'message' from jsonb_array_elements(v._problems) p) end`;
   const attrNames = plan.attributes.map((a) => quoteIdent(a.name));
   const dim = dimension[plan.family];
   const repair = plan.family === 'point' ? 'null::geometry' : `st_multi(st_collectionextract(st_makevalid(c._fg), ${dim}))`;
 
   // Each step adds columns to the one before (all of them named with a leading _, which no attribute name has).
+  // The reasons (format() calls) are only made for the rows that have a problem code.
   const text = `insert into ${plan.checkedTable} (_idx, _geom, _codes, _reasons, _repaired${attrNames.map((n) => `, ${n}`).join('')})
-select v._idx, v._geom,
-       ${fileCodes} || array_remove(array[${checks.map((c) => c.code).join(',\n         ')}]::text[], null),
-       ${fileReasons} || array_remove(array[${checks.map((c) => c.reason).join(',\n         ')}]::text[], null),
+select v._idx, v._geom, v._codes,
+       case when cardinality(v._codes) = 0 then '{}'::text[] else
+         ${fileReasons} || array_remove(array[${checks.map((c) => c.reason).join(',\n         ')}]::text[], null) end,
        v._invalid and v._geom is not null${attrNames.map((n) => `, v.${n}`).join('')}
 from (
+ select v.*, ${fileCodes} || array_remove(array[${checks.map((c) => c.code).join(',\n         ')}]::text[], null) as _codes from (
   select g.*, case when g._geom0 is not null and not st_isempty(g._geom0) then g._geom0 end as _geom from (
     select c.*, case when c._invalid then st_isvalidreason(c._fg) end as _reason,
            case when not c._invalid then c._fg else ${repair} end as _geom0 from (
@@ -189,13 +199,14 @@ from (
             select s.*, geometrytype(s._g) as _gtype, st_isempty(s._g) as _empty, (not s._wkb_null and s._g is null) as _failed from (
               select r.idx as _idx, r.problems as _problems, r.wkb is null as _wkb_null,
                      case when r.wkb is not null then ${transform} end as _g${attrCols.map((c) => `,\n                     ${c}`).join('')}
-              from (select r.*${extracts.map((e) => `, ${e}`).join('')} from ${plan.rawTable} r offset 0) r offset 0
+              from (select r.*${extracts.map((e) => `, ${e}`).join('')} from ${plan.rawTable} r${partFilter} offset 0) r offset 0
             ) s offset 0
           ) t0 offset 0
         ) t offset 0
       ) f offset 0
     ) c offset 0
   ) g offset 0
+ ) v offset 0
 ) v`;
   return { text, values };
 }

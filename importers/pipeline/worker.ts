@@ -12,6 +12,7 @@ export interface ImportWorkerOptions {
   dataDir: string;
   /** Jobs run at once by this process. */
   concurrency?: number;
+  /** How often an idle worker asks for a job (default 0.5 s, pg-boss's least: each import waits for it twice). */
   pollingIntervalSeconds?: number;
   /** How often to look for orphaned jobs, and how long after its start a job without its lock counts as one. */
   recoverEverySeconds?: number;
@@ -54,7 +55,7 @@ export async function startImportWorker(opts: ImportWorkerOptions): Promise<{ st
   const workerIds: string[] = [];
   for (let i = 0; i < (opts.concurrency ?? 2); i++) {
     workerIds.push(await boss.work<ImportJobData>(queues.import,
-      { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
+      { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 },
       async (jobs) => {
         for (const job of jobs) {
           const outcome = await handleImportJob({ db, dataDir }, job.data, { lastAttempt: job.retryCount >= job.retryLimit });
