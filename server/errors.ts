@@ -48,9 +48,13 @@ export function toProblem(err: unknown): Problem {
   const pgCode = (err as { code?: string })?.code;
   // The database refused on row level security or privileges: the API check should have caught it first.
   if (pgCode === '42501') return { status: 403, code: 'forbidden', message: 'You are not allowed to do this.' };
-  const lostConnection = err instanceof Error && /Connection terminated|connection.*(lost|closed)/i.test(err.message);
+  const lostConnection = err instanceof Error && /Connection terminated|connection.*(lost|closed)|connection error and is not queryable/i.test(err.message);
   if (lostConnection || ['57P01', '57P02', '57P03', '08006', '08001', '08003', 'ECONNREFUSED', 'ECONNRESET'].includes(pgCode ?? '')) {
     return { status: 503, code: 'database_unavailable', message: 'The database is unavailable; try again shortly.' };
+  }
+  // A full disk (uploads, backups: ENOSPC/EDQUOT; the database's own: 53100) is the operator's to fix, not a bug.
+  if (['ENOSPC', 'EDQUOT', '53100'].includes(pgCode ?? '')) {
+    return { status: 507, code: 'storage_full', message: 'The server has run out of storage space, so nothing was saved. Try again later.' };
   }
   return { status: 500, code: 'internal_error', message: 'Something went wrong on our side. It has been logged.' };
 }
@@ -60,6 +64,9 @@ export function registerJsonErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(err);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    // Refused before its body was read (an upload on a full disk, too large): the unread rest would otherwise sit
+    // in front of the client's next request on this keep-alive connection until it times out.
+    if (!request.raw.complete) reply.header('connection', 'close');
     reply.status(problem.status).type('application/json; charset=utf-8').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -31,6 +31,10 @@ export interface JobAttempt {
 
 async function withImportLock<T>(db: Database, importId: string, fn: () => Promise<T>): Promise<T> {
   const lockClient: pg.PoolClient = await db.pool.connect();
+  // Held for the whole job: a lost connection (database restart) must fail the job, not crash the process.
+  let lost: Error | undefined;
+  const onError = (err: Error) => { lost = err; };
+  lockClient.on('error', onError);
   try {
     await lockClient.query('select pg_advisory_lock($1, hashtext($2))', [IMPORT_LOCK_NAMESPACE, importId]);
     try {
@@ -39,7 +43,8 @@ async function withImportLock<T>(db: Database, importId: string, fn: () => Promi
       await lockClient.query('select pg_advisory_unlock($1, hashtext($2))', [IMPORT_LOCK_NAMESPACE, importId]).catch(() => {});
     }
   } finally {
-    lockClient.release();
+    lockClient.off('error', onError);
+    lockClient.release(lost);
   }
 }
 

@@ -70,6 +70,8 @@ export async function copyFeatures(
     stream.on('finish', resolve);
     stream.on('error', reject);
   });
+  // Observed at once: a connection lost mid-COPY must reject this promise, not crash the process unobserved.
+  finished.catch(() => {});
   let chunk = '';
   let done = 0;
   let lastReport = Date.now();

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { ensureLocalCluster } from '../../infra/local-cluster.ts';
+import { ReadReplica, type ReplicaOptions } from './read-replica.ts';
 
 // bigint (count, fid) as JS numbers: fids and counts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -71,18 +72,21 @@ export function connectionLost(err: unknown): boolean {
 
 export class Database {
   readonly pool: pg.Pool;
+  /** The streaming replica that anonymous reads may use (READ_DATABASE_URL), or null: see read-replica.ts. */
+  readonly replica: ReadReplica | null;
 
-  constructor(url: string, max = 20) {
-    this.pool = new pg.Pool({
-      connectionString: url,
+  constructor(url: string, max = 20, replica?: ReplicaOptions) {
+    const options: pg.PoolConfig = {
       max,
       application_name: 'caobang-gis',
       // Parallel workers only slow the many small tile and page queries down (infra/local-cluster.ts sets the same
       // default); set per connection because a DATABASE_URL database keeps its own. An `options` in the URL wins.
       options: '-c max_parallel_workers_per_gather=0',
-    });
+    };
+    this.pool = new pg.Pool({ ...options, connectionString: url });
     // An idle client losing its connection (database restart) must not crash the server.
     this.pool.on('error', () => {});
+    this.replica = replica ? new ReadReplica(url, replica, options) : null;
   }
 
   /**
@@ -91,7 +95,10 @@ export class Database {
    * treats the connection as anonymous.
    */
   async withCaller<T>(caller: Caller, fn: (client: pg.PoolClient) => Promise<T>, opts: { write?: boolean } = {}): Promise<T> {
-    const client = await this.pool.connect();
+    const replica = !opts.write && this.replica?.serves(caller) ? this.replica : null;
+    // A replica that refuses the connection costs this read nothing: it goes to the primary, and so do the next.
+    const fromReplica = replica ? await replica.pool.connect().catch(() => (replica.markDown(), null)) : null;
+    const client = fromReplica ?? await this.pool.connect();
     // A connection lost while checked out (database restart, terminated backend) emits 'error' on the client;
     // the query in flight already fails with it, and without a listener the event would end the process.
     let lost: unknown = null;
@@ -117,6 +124,7 @@ export class Database {
       }
     } catch (err) {
       lost ??= connectionLost(err) ? err : null;
+      if (lost && fromReplica) replica!.markDown();
       throw err;
     } finally {
       client.off('error', onLost);
@@ -126,6 +134,6 @@ export class Database {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.replica?.close()]);
   }
 }

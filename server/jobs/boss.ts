@@ -18,24 +18,29 @@ export type QueueName = (typeof queues)[keyof typeof queues];
 
 /** As the owner: install or migrate pg-boss's schema, create the queues, and let the server's role use them. */
 export async function installJobSchema(ownerUrl: string): Promise<void> {
-  const boss = new PgBoss({ connectionString: ownerUrl, schema: JOB_SCHEMA, supervise: false, schedule: false, migrate: true });
-  boss.on('error', () => {});
-  await boss.start();
-  try {
-    for (const name of Object.values(queues)) {
-      if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: 'standard', retryLimit: 3, retryDelay: 5, retryBackoff: true });
-    }
-  } finally {
-    await boss.stop({ graceful: false, wait: true });
-  }
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
+    // Several nodes may start at once: queue creation and concurrent GRANTs on the same objects collide
+    // ("tuple concurrently updated"), so one installs at a time.
+    await client.query('select pg_advisory_lock(7340036)');
+    const boss = new PgBoss({ connectionString: ownerUrl, schema: JOB_SCHEMA, supervise: false, schedule: false, migrate: true });
+    boss.on('error', () => {});
+    await boss.start();
+    try {
+      // pg-boss's cron sends scheduled jobs through its own queue, which only the owner may create (DDL).
+      for (const name of ['__pgboss__send-it', ...Object.values(queues)]) {
+        if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: 'standard', retryLimit: 3, retryDelay: 5, retryBackoff: true });
+      }
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
     await client.query(`grant usage on schema ${JOB_SCHEMA} to ${APP_ROLE};
       grant select, insert, update, delete on all tables in schema ${JOB_SCHEMA} to ${APP_ROLE};
       grant usage, select on all sequences in schema ${JOB_SCHEMA} to ${APP_ROLE};
       grant execute on all functions in schema ${JOB_SCHEMA} to ${APP_ROLE};`);
   } finally {
+    await client.query('select pg_advisory_unlock(7340036)').catch(() => {});
     await client.end();
   }
 }
