@@ -18,14 +18,15 @@ test('Accept-Encoding: gzip only when allowed with a quality above zero', () => 
   assert.equal(acceptsGzip('*;q=0'), false);
 });
 
-test('ETags are strong, per layer, version, tile and coding', () => {
-  const t = { z: 12, x: 3262, y: 1780 };
-  const base = tileEtag('van_hoa.a', 3, t, true);
-  assert.match(base, /^"[A-Za-z0-9_-]+"$/);
-  const others = [tileEtag('van_hoa.b', 3, t, true), tileEtag('van_hoa.a', 4, t, true),
-    tileEtag('van_hoa.a', 3, { ...t, x: 3263 }, true), tileEtag('van_hoa.a', 3, t, false)];
-  assert.equal(new Set([base, ...others]).size, 5);
-  assert.equal(tileEtag('van_hoa.a', 3, t, true), base);
+test('ETags are strong, follow the content and differ by coding', () => {
+  const base = tileEtag(['abcDEF_-0123456789abcdefghij'], true);
+  assert.match(base, /^"[A-Za-z0-9_-]+-gz"$/);
+  const others = [tileEtag(['other'], true), tileEtag(['abcDEF_-0123456789abcdefghij'], false),
+    tileEtag(['abcDEF_-0123456789abcdefghij', 'other'], true), tileEtag(['van_hoa.a:x', 'van_hoa.b:y'], true),
+    tileEtag(['van_hoa.a:x', 'van_hoa.c:y'], true)];
+  assert.equal(new Set([base, ...others]).size, 6);
+  assert.equal(tileEtag(['abcDEF_-0123456789abcdefghij'], true), base);
+  assert.equal(tileEtag(['van_hoa.a:x', 'van_hoa.b:y'], false), tileEtag(['van_hoa.a:x', 'van_hoa.b:y'], false));
 });
 
 test('If-None-Match: lists, weak prefixes and *', () => {

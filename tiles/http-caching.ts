@@ -1,7 +1,6 @@
 // The HTTP side of serving tiles: content coding, entity tags, cache lifetimes.
 import { createHash } from 'node:crypto';
 import type { Layer } from '../server/catalog/catalog.ts';
-import { tileKey, type TileAddress } from './tile-address.ts';
 
 /** Whether Accept-Encoding allows gzip: named (or `*`) with a quality above zero. */
 export function acceptsGzip(header: string | undefined): boolean {
@@ -20,11 +19,12 @@ export function acceptsGzip(header: string | undefined): boolean {
 }
 
 /**
- * Strong, and different per content coding: the gzip bytes and the plain bytes are two representations.
- * `dataVersion` changes with every committed edit of the layer, so the tag changes exactly when the tile can.
+ * Strong, from the tile's content (the digests of its layers' MVT bytes, in order), and different per content
+ * coding: the gzip bytes and the plain bytes are two representations. A tile an edit did not change keeps its
+ * tag, and two nodes that rendered the same bytes give the same tag.
  */
-export function tileEtag(layerId: string, dataVersion: number, tile: TileAddress, gzip: boolean): string {
-  const digest = createHash('sha256').update(`${layerId}\n${dataVersion}\n${tileKey(tile)}`).digest('base64url');
+export function tileEtag(digests: readonly string[], gzip: boolean): string {
+  const digest = digests.length === 1 ? digests[0]! : createHash('sha1').update(digests.join('\n')).digest('base64url');
   return `"${digest.slice(0, 27)}${gzip ? '-gz' : ''}"`;
 }
 

@@ -19,7 +19,7 @@ test('the polygon tile statement, as sent to PostgreSQL', () => {
   select st_tileenvelope($1::integer, $2::integer, $3::integer) as tile,
          st_tileenvelope($1::integer, $2::integer, $3::integer, margin => 0.015625) as query
 )
-select st_asmvt(f, $4::text, 4096, 'geom', 'fid') as mvt
+select st_asmvt(f, $4::text, 4096, 'geom', 'fid') as mvt, pg_current_snapshot()::text as snapshot
 from (
   select t.fid,
          st_asmvtgeom(case when $1::integer < 14 then st_simplifypreservetopology(t.geom_3857, 9783.93962050256 / 2::float8 ^ $1::integer) else t.geom_3857 end, b.tile, 4096, 64, true) as geom,
@@ -66,4 +66,69 @@ test('a long layer id cannot push the hash out of PostgreSQL\'s 63-byte name', (
   const b = long('quan_trac_moi_truong_nuoc_mat_song_bang_b');
   assert.ok(a.name.length <= 63);
   assert.notEqual(a.name.slice(0, 63), b.name.slice(0, 63));
+});
+
+const lights: TileLayer = {
+  id: 'do_thi.den_chieu_sang',
+  geometryFamily: 'point',
+  attributes: [attribute('ma_den', 'text'), attribute('trang_thai', 'text'), attribute('lap_dat', 'date')],
+  nameAttribute: 'ma_den',
+  style: { color: '#ffcc00', categories: { attribute: 'trang_thai', colors: { 'Hỏng': '#e31a1c' } } },
+};
+
+test('the point tile statement: features, or one point per cell and category where the tile is dense', () => {
+  assert.equal(tileStatement(lights).text, `with bounds as (
+  select st_tileenvelope($1::integer, $2::integer, $3::integer) as tile,
+         st_tileenvelope($1::integer, $2::integer, $3::integer, margin => 0.015625) as query
+)
+select case
+  when (select count(*) from (select from "do_thi"."den_chieu_sang" t cross join bounds b where t.geom_3857 && b.query limit 2001) d) > 2000 then (
+    select st_asmvt(f, $4::text, 4096, 'geom', 'fid')
+    from (
+      select case when c.n = 1 then c.fid end as fid,
+             st_asmvtgeom(st_setsrid(st_point(c.x, c.y), 3857), b.tile, 4096, 64, true) as geom,
+             case when c.n = 1 then c."ma_den" end as "ma_den",
+             c."trang_thai",
+             case when c.n > 1 then c.n end as "_count"
+      from (
+        select floor((st_x(t.geom_3857) - st_xmin(b.tile)) * 64 / (st_xmax(b.tile) - st_xmin(b.tile))) as cx,
+               floor((st_ymax(b.tile) - st_y(t.geom_3857)) * 64 / (st_xmax(b.tile) - st_xmin(b.tile))) as cy,
+               t."trang_thai",
+               count(*) as n,
+               min(t.fid) as fid,
+               avg(st_x(t.geom_3857)) as x,
+               avg(st_y(t.geom_3857)) as y,
+               min(t."ma_den") as "ma_den"
+        from "do_thi"."den_chieu_sang" t cross join bounds b
+        where t.geom_3857 && b.query and st_intersects(t.geom_3857, b.query)
+        group by 1, 2, 3
+      ) c cross join bounds b
+    ) f)
+  else (
+    select st_asmvt(f, $4::text, 4096, 'geom', 'fid') as mvt
+    from (
+      select t.fid,
+         st_asmvtgeom(t.geom_3857, b.tile, 4096, 64, true) as geom,
+         t."ma_den",
+         t."trang_thai",
+         to_char(t."lap_dat", 'YYYY-MM-DD') as "lap_dat"
+      from "do_thi"."den_chieu_sang" t cross join bounds b
+      where t.geom_3857 && b.query
+    ) f
+  ) end as mvt, pg_current_snapshot()::text as snapshot`);
+});
+
+test('aggregation groups by the style\'s category only when it is an attribute, and keeps typed lone values', () => {
+  const noCategory = tileStatement({ ...lights, style: { categories: { attribute: 'khong_co', colors: {} } } }).text;
+  assert.match(noCategory, /group by 1, 2\n/);
+  assert.doesNotMatch(noCategory, /c\."khong_co"/);
+  const datedName = tileStatement({ ...lights, nameAttribute: 'lap_dat', style: {} }).text;
+  assert.match(datedName, /case when c\.n = 1 then to_char\(c\."lap_dat", 'YYYY-MM-DD'\) end as "lap_dat"/);
+  const flag = tileStatement({ ...lights, attributes: [attribute('sang', 'boolean')], nameAttribute: null,
+    style: { categories: { attribute: 'sang', colors: {} } } }).text;
+  assert.match(flag, /t\."sang",\n\s+count\(\*\)/);
+  // A style change that changes the grouping prepares a new statement.
+  const before = tileQuery(lights, { z: 13, x: 0, y: 0 });
+  const after = tileQuery({ ...lights, style: {} }, { z: 13, x: 0, y: 0 });
+  assert.notEqual(before.name, after.name);
 });

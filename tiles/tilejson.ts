@@ -3,6 +3,7 @@
 import type { AttributeType } from '../server/catalog/attributes.ts';
 import type { Layer } from '../server/catalog/catalog.ts';
 import type { Bbox } from '../server/catalog/extent.ts';
+import { COUNT_ATTRIBUTE, pointAggregation, type PointAggregation } from './tile-sql.ts';
 
 /** Cao Bằng, padded (DESIGN.md): the bounds of a layer that has no features yet. */
 export const PROVINCE_BOUNDS: Bbox = [105.25, 22.3, 106.85, 23.15];
@@ -35,7 +36,7 @@ export function attributionText(layer: Pick<Layer, 'owner' | 'source' | 'dataUpd
   return escapeHtml(`${layer.owner.nameVi} · ${layer.source} · cập nhật ${vietnamDate(layer.dataUpdatedAt)}`);
 }
 
-function boundsOf(extent: Bbox | null): Bbox {
+export function boundsOf(extent: Bbox | null): Bbox {
   if (!extent) return PROVINCE_BOUNDS;
   const [w, s, e, n] = extent;
   const p = EXTENT_PADDING_DEGREES;
@@ -50,33 +51,94 @@ function centerZoom(bounds: Bbox, minZoom: number, maxZoom: number): number {
   return Math.min(maxZoom, Math.max(minZoom, Math.min(fit, 16)));
 }
 
-export function tileJson(layer: Layer, extent: Bbox | null, base: string) {
-  const bounds = boundsOf(extent);
-  const center = [
+function centerOf(bounds: Bbox, minZoom: number, maxZoom: number): [number, number, number] {
+  return [
     Number(((bounds[0] + bounds[2]) / 2).toFixed(6)),
     Number(((bounds[1] + bounds[3]) / 2).toFixed(6)),
-    centerZoom(bounds, layer.minZoom, layer.maxZoom),
+    centerZoom(bounds, minZoom, maxZoom),
   ];
+}
+
+export interface VectorLayer {
+  id: string;
+  fields: Record<string, 'String' | 'Number' | 'Boolean'>;
+  minzoom: number;
+  maxzoom: number;
+  description: string;
+  /** Point layers: how a dense tile is aggregated (tile-sql.ts), so a client knows what `_count` means. */
+  aggregation?: PointAggregation & { note: string };
+}
+
+/** One layer as an MVT layer of a tile set: its fields, zoom range and, for points, what aggregation does. */
+export function vectorLayer(layer: Layer): VectorLayer {
   const description = layer.descriptionVi || layer.titleVi;
+  const fields: VectorLayer['fields'] = Object.fromEntries(layer.attributes.map((a) => [a.name, fieldTypes[a.type]]));
+  const aggregation = pointAggregation(layer);
+  if (!aggregation) return { id: layer.id, fields, minzoom: layer.minZoom, maxzoom: layer.maxZoom, description };
+  fields[COUNT_ATTRIBUTE] = 'Number';
+  const grouped = aggregation.groupedBy ? ` and ${aggregation.groupedBy} value` : '';
+  return {
+    id: layer.id,
+    fields,
+    minzoom: layer.minZoom,
+    maxzoom: layer.maxZoom,
+    description,
+    aggregation: {
+      ...aggregation,
+      note: `A tile with more than ${aggregation.aboveFeaturesPerTile} points holds one point per 1/${aggregation.cellsPerTileSide}-tile cell${grouped}, `
+        + `at the mean position of its points, with ${COUNT_ATTRIBUTE} = how many; a point alone in its cell keeps ${aggregation.lonePointsKeep.join(', ')}.`,
+    },
+  };
+}
+
+export function tileJson(layer: Layer, extent: Bbox | null, base: string) {
+  const bounds = boundsOf(extent);
+  const vl = vectorLayer(layer);
   return {
     tilejson: '3.0.0',
     name: layer.titleVi,
-    description,
+    description: vl.description,
     attribution: attributionText(layer),
     scheme: 'xyz',
     tiles: [`${base}/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt`],
     minzoom: layer.minZoom,
     maxzoom: layer.maxZoom,
     bounds,
-    center,
-    vector_layers: [
-      {
-        id: layer.id,
-        fields: Object.fromEntries(layer.attributes.map((a) => [a.name, fieldTypes[a.type]])),
-        minzoom: layer.minZoom,
-        maxzoom: layer.maxZoom,
-        description,
-      },
-    ],
+    center: centerOf(bounds, layer.minZoom, layer.maxZoom),
+    vector_layers: [vl],
+  };
+}
+
+export interface CompositeSpec {
+  name: string;
+  description: string;
+  tilesUrl: string;
+  layers: Array<{ layer: Layer; extent: Bbox | null }>;
+}
+
+/**
+ * Several layers in one tile set, each its own MVT layer. A layer is in the tiles from its own minimum zoom on;
+ * above its maximum zoom it stays (rendered at the zoom asked for), which is what overzooming its own tiles
+ * would show, so the composite's range is the union of the layers' ranges.
+ */
+export function compositeTileJson(spec: CompositeSpec) {
+  const withData = spec.layers.filter((l) => l.extent !== null);
+  const bounds: Bbox = withData.length === 0
+    ? PROVINCE_BOUNDS
+    : withData.map((l) => boundsOf(l.extent)).reduce((a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
+  const minzoom = spec.layers.length ? Math.min(...spec.layers.map((l) => l.layer.minZoom)) : 0;
+  const maxzoom = spec.layers.length ? Math.max(...spec.layers.map((l) => l.layer.maxZoom)) : 22;
+  return {
+    tilejson: '3.0.0',
+    name: spec.name,
+    description: spec.description,
+    attribution: [...new Set(spec.layers.map((l) => attributionText(l.layer)))].join('; '),
+    scheme: 'xyz',
+    tiles: [spec.tilesUrl],
+    minzoom,
+    maxzoom,
+    bounds,
+    center: centerOf(bounds, minzoom, maxzoom),
+    vector_layers: spec.layers.map((l) => vectorLayer(l.layer)),
   };
 }

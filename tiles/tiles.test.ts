@@ -388,7 +388,13 @@ describe('vector tiles', () => {
       description: 'Ranh giới các khu di tích và danh thắng',
     }]);
     const points = await (await fetch(`${server.url}/tiles/${POINTS}.json`)).json() as Record<string, any>;
-    assert.deepEqual(points.vector_layers[0].fields, { ten: 'String', so_luot: 'Number', diem: 'Number', mo_cua: 'Boolean', ngay_mo: 'String' });
+    assert.deepEqual(points.vector_layers[0].fields,
+      { ten: 'String', so_luot: 'Number', diem: 'Number', mo_cua: 'Boolean', ngay_mo: 'String', _count: 'Number' });
+    // What a dense tile of this point layer holds instead of every point, said where a client looks.
+    assert.deepEqual({ ...points.vector_layers[0].aggregation, note: undefined }, {
+      aboveFeaturesPerTile: 2000, cellsPerTileSide: 64, countAttribute: '_count', groupedBy: null, lonePointsKeep: ['fid', 'ten'], note: undefined,
+    });
+    assert.match(points.vector_layers[0].aggregation.note, /more than 2000 points .* _count = how many/);
 
     const link = (tj.tiles[0] as string).replace('{z}', String(T.z)).replace('{x}', String(T.x)).replace('{y}', String(T.y));
     const tile = await fetch(link);
@@ -404,7 +410,7 @@ describe('vector tiles', () => {
     const tj = (await get('/tiles/van_hoa.thu_vien.json')).json();
     assert.deepEqual(tj.bounds, PROVINCE_BOUNDS);
     assert.equal(tj.description, 'Thư viện');
-    assert.deepEqual(tj.vector_layers[0].fields, {});
+    assert.deepEqual(tj.vector_layers[0].fields, { _count: 'Number' });
   });
 
   test('GDAL\'s MVT driver reads a tile: layer, attributes and positions', async () => {

@@ -1,0 +1,52 @@
+// The tiles' own connections: the server's role, as the anonymous caller, with the planner settings tile
+// queries are measured best with. Apart from the API's pool, so a burst of tile rendering cannot take the
+// connections a login or an edit needs.
+import pg from 'pg';
+
+/**
+ * Settings of every tile query, on purpose. Parallel workers: measured 1.7× slower for ST_AsMVT on this kind
+ * of machine, and their tiles' bytes vary between runs. JIT: a low-zoom tile over half a million rows costs
+ * enough for the planner to compile it, which takes longer (~100 ms) than most tiles take to encode.
+ */
+export const TILE_QUERY_SETTINGS = { jit: 'off', max_parallel_workers_per_gather: '0' } as const;
+const TILE_POOL_SIZE = 8;
+
+export function createTilePool(connectionString: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: TILE_POOL_SIZE,
+    application_name: 'caobang-tiles',
+    options: Object.entries(TILE_QUERY_SETTINGS).map(([k, v]) => `-c ${k}=${v}`).join(' '),
+  });
+  // An idle connection lost (database restart) must not crash the server; the next checkout reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** An error after which the connection is gone (the server ended the session, or the socket failed). */
+function connectionLost(err: unknown): boolean {
+  const e = err as { severity?: string; code?: string } | null;
+  return !!e && (e.severity === 'FATAL' || e.severity === 'PANIC' || /^(08|57P0)/.test(e.code ?? '') || e.code === 'ECONNRESET' || e.code === 'EPIPE');
+}
+
+/**
+ * Runs `fn` on a connection of the pool. A connection lost while checked out emits 'error' on its client, which
+ * without a listener would end the process; and a lost connection must not go back to the pool.
+ */
+export async function withTileClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onLost = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onLost);
+  try {
+    return await fn(client);
+  } catch (err) {
+    if (connectionLost(err)) lost ??= err as Error;
+    throw err;
+  } finally {
+    client.off('error', onLost);
+    client.release(lost);
+  }
+}
