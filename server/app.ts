@@ -23,6 +23,9 @@ import { opsRoutes, registerOpsHooks } from './ops/register.ts';
 import { importRoutes } from './routes/imports.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { searchRoutes } from './routes/search.ts';
+import { ogcRoutes } from './ogc/routes.ts';
+import { wfsRoutes } from './wfs/routes.ts';
+import { exportRoutes } from './exports/routes.ts';
 import { startJobs } from './jobs/boss.ts';
 import { startImportWorker } from '../importers/pipeline/worker.ts';
 import type PgBoss from 'pg-boss';
@@ -92,6 +95,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(importRoutes);
   await app.register(reportRoutes);
   await app.register(searchRoutes);
+  await app.register(ogcRoutes);
+  await app.register(wfsRoutes);
+  await app.register(exportRoutes);
 
   if (fs.existsSync(path.join(webDist, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'] });

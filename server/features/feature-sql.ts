@@ -2,40 +2,31 @@
 // Every value is a parameter; every identifier is the layer's table (catalog) or one of its attribute names
 // (catalog, validated at layer creation), quoted. Each feature's GeoJSON text is built in the database, so the
 // server only concatenates rows and never parses or re-serialises them.
-import type { AttributeType } from '../catalog/attributes.ts';
 import { layerTable, type Layer } from '../catalog/catalog.ts';
 import type { FeatureQuery } from './query.ts';
+import { Parameters, quoteIdent, sqlTypes, type SqlQuery } from './sql-parts.ts';
+import { conditionSql } from './condition-sql.ts';
+import { EPSG_4326, type CrsDefinition } from './crs.ts';
+import { featureGmlSql, outputGeometrySql, type GmlNames } from './gml-sql.ts';
 
-export interface SqlQuery {
-  text: string;
-  values: unknown[];
-}
+export type { SqlQuery };
+export { quoteIdent };
 
 export type SqlLayer = Pick<Layer, 'id' | 'attributes'>;
 
+/**
+ * How each feature's text is written: GeoJSON (default) or a GML 3.2 element, in the storage CRS (default) or
+ * another supported one (crs.ts), which the database transforms to.
+ */
+export interface FeatureOutput {
+  crs?: CrsDefinition;
+  format?: 'geojson' | 'gml';
+  /** Element names, for GML. */
+  gml?: GmlNames;
+}
+
 /** 7 decimals of a degree is about 1 cm: below any survey in the province, and shorter than full doubles. */
 export const GEOJSON_DECIMALS = 7;
-
-const sqlTypes: Record<AttributeType, string> = {
-  text: 'text',
-  integer: 'bigint',
-  number: 'double precision',
-  boolean: 'boolean',
-  date: 'date',
-  datetime: 'timestamptz',
-};
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-class Parameters {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
 
 /** The attribute columns to return: only names the catalog lists for the layer ever become identifiers. */
 function attributeColumns(layer: SqlLayer, properties: string[] | null): string[] {
@@ -53,12 +44,26 @@ function attributeColumns(layer: SqlLayer, properties: string[] | null): string[
  * row_to_json over a sub-select keeps the attributes' names and order and has no argument limit
  * (json_build_object stops at 50 pairs; a layer may have more attributes). None of the parts can be null.
  */
-export function featureJsonSql(layer: SqlLayer, properties: string[] | null): string {
+export function featureJsonSql(layer: SqlLayer, properties: string[] | null, crs?: CrsDefinition): string {
   const columns = attributeColumns(layer, properties);
   const props = columns.length === 0
     ? `'{}'`
     : `(select row_to_json(p) from (select ${columns.map((c) => `t.${quoteIdent(c)}`).join(', ')}) p)::text`;
-  return `'{"type":"Feature","id":' || t.fid || ',"geometry":' || st_asgeojson(t.geom, ${GEOJSON_DECIMALS}) || ',"properties":' || ${props} || '}'`;
+  return `'{"type":"Feature","id":' || t.fid || ',"geometry":' || ${geojsonGeometrySql(crs)} || ',"properties":' || ${props} || '}'`;
+}
+
+/** ST_AsGeoJSON in the output CRS; option 0 keeps the (non-standard) "crs" member out of transformed geometries. */
+function geojsonGeometrySql(crs: CrsDefinition | undefined): string {
+  if (!crs || (crs.srid === 4326 && !crs.latLon)) return `st_asgeojson(t.geom, ${GEOJSON_DECIMALS})`;
+  return `st_asgeojson(${outputGeometrySql('t.geom', crs)}, ${crs.decimals}, 0)`;
+}
+
+/** The text of each feature: GeoJSON or GML, as `output` asks. */
+export function featureTextSql(layer: SqlLayer & Partial<Pick<Layer, 'geometryFamily'>>, properties: string[] | null, output: FeatureOutput = {}): string {
+  if (output.format !== 'gml') return featureJsonSql(layer, properties, output.crs);
+  if (!output.gml || !layer.geometryFamily) throw new Error('GML output needs element names and the geometry family');
+  // GML's default, as WFS 2.0 and GML 3.2 clients expect it: EPSG:4326, latitude first.
+  return featureGmlSql({ ...layer, geometryFamily: layer.geometryFamily }, properties, output.crs ?? EPSG_4326, output.gml);
 }
 
 /** The query's filters (bbox and attribute values) as conditions on `t`. */
@@ -68,8 +73,19 @@ function filterConditions(layer: SqlLayer, query: FeatureQuery, params: Paramete
     const [minLon, minLat, maxLon, maxLat] = query.bbox.map((n) => params.add(n));
     // st_intersects uses the geometry's GiST index and then tests the shape itself: a polygon whose box
     // overlaps the bbox but whose outline does not reach it is not returned.
-    conditions.push(`st_intersects(t.geom, st_makeenvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, 4326))`);
+    if (query.bboxSrid === undefined || query.bboxSrid === 4326) {
+      conditions.push(`st_intersects(t.geom, st_makeenvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, 4326))`);
+    } else {
+      // A projected box's edges curve in degrees: densified before the transform, they stay within centimetres.
+      const [x0, y0, x1, y1] = query.bbox;
+      const step = params.add(Math.max(x1 - x0, y1 - y0) / 32);
+      const box = `st_segmentize(st_makeenvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, ${Math.trunc(query.bboxSrid)}), ${step}::float8)`;
+      conditions.push(`st_intersects(t.geom, st_transform(${box}, 4326))`);
+    }
   }
+  if (query.condition) conditions.push(conditionSql(query.condition, params));
+  if (query.updated?.start) conditions.push(`t.updated_at >= ${params.add(query.updated.start)}::timestamptz`);
+  if (query.updated?.end) conditions.push(`t.updated_at <= ${params.add(query.updated.end)}::timestamptz`);
   for (const filter of query.filters) {
     const attribute = layer.attributes.find((a) => a.name === filter.name);
     if (!attribute) throw new Error(`Layer ${layer.id} has no attribute '${filter.name}'`);
@@ -104,15 +120,33 @@ function whereClause(conditions: string[]): string[] {
  * One page of features in fid order: `fid` and `feature` (GeoJSON text). Paging is keyset on the primary key,
  * so page 1000 costs what page 1 costs; a backward page is read downwards from its cursor and put back in order.
  */
-export function selectFeaturesSql(layer: SqlLayer, query: FeatureQuery): SqlQuery {
+export function selectFeaturesSql(layer: SqlLayer & Partial<Pick<Layer, 'geometryFamily'>>, query: FeatureQuery, output?: FeatureOutput): SqlQuery {
   const params = new Parameters();
   const conditions = filterConditions(layer, query, params);
   const cursor = query.cursor;
   if (cursor && 'after' in cursor) conditions.push(`t.fid > ${params.add(cursor.after)}`);
   if (cursor && 'before' in cursor) conditions.push(`t.fid < ${params.add(cursor.before)}`);
   const backward = cursor !== null && 'before' in cursor;
+  if (query.offset && !backward && !query.asOf) {
+    // The rows an offset skips must not have their GeoJSON built (the select list is computed below the Limit
+    // node): the page's fids are chosen first (an index-only scan when the filter allows), then only its features
+    // are written.
+    const page = [
+      `select t.fid, ${featureTextSql(layer, query.properties, output)} as feature`,
+      `from ${layerTable(layer)} t`,
+      'where t.fid in (select t.fid',
+      `  from ${layerTable(layer)} t`,
+      ...whereClause(conditions).map((l) => `  ${l}`),
+      '  order by t.fid',
+      `  offset ${params.add(query.offset)}`,
+      ...(query.limit === null ? [] : [`  limit ${params.add(query.limit)}`]),
+      ')',
+      'order by t.fid',
+    ];
+    return { text: page.join('\n'), values: params.values };
+  }
   const lines = [
-    `select t.fid, ${featureJsonSql(layer, query.properties)} as feature`,
+    `select t.fid, ${featureTextSql(layer, query.properties, output)} as feature`,
     `from ${source(layer, query, params)} t`,
     ...whereClause(conditions),
     `order by t.fid${backward ? ' desc' : ''}`,
@@ -146,13 +180,68 @@ export function countFeaturesSql(layer: SqlLayer, query: FeatureQuery): SqlQuery
   return { text, values: params.values };
 }
 
+/**
+ * How many features match, counting no further than `cap` (OGC numberMatched without a full count of a big layer):
+ * null when there are more.
+ */
+export function countFeaturesUpToSql(layer: SqlLayer, query: FeatureQuery, cap: number): SqlQuery {
+  const params = new Parameters();
+  const conditions = filterConditions(layer, query, params);
+  const text = [
+    'select count(*) as n from (',
+    `select 1 from ${source(layer, query, params)} t`,
+    ...whereClause(conditions),
+    `limit ${params.add(cap + 1)}`,
+    ') x',
+  ].join('\n');
+  return { text, values: params.values };
+}
+
+/** How many features one page has (its cursor, offset and limit applied): what a WFS response declares up front. */
+export function pageCountSql(layer: SqlLayer, query: FeatureQuery): SqlQuery {
+  const params = new Parameters();
+  const conditions = filterConditions(layer, query, params);
+  const cursor = query.cursor;
+  if (cursor && 'after' in cursor) conditions.push(`t.fid > ${params.add(cursor.after)}`);
+  if (cursor && 'before' in cursor) conditions.push(`t.fid < ${params.add(cursor.before)}`);
+  const text = [
+    'select count(*) as n from (',
+    `select 1 from ${source(layer, query, params)} t`,
+    ...whereClause(conditions),
+    `order by t.fid${cursor && 'before' in cursor ? ' desc' : ''}`,
+    ...(query.offset ? [`offset ${params.add(query.offset)}`] : []),
+    ...(query.limit === null ? [] : [`limit ${params.add(query.limit)}`]),
+    ') x',
+  ].join('\n');
+  return { text, values: params.values };
+}
+
 /** One feature by fid: its row version and update time (for ETag / Last-Modified) and its GeoJSON text. */
-export function selectFeatureSql(layer: SqlLayer, fid: number, properties: string[] | null, asOf: Date | null = null): SqlQuery {
+export function selectFeatureSql(
+  layer: SqlLayer & Partial<Pick<Layer, 'geometryFamily'>>, fid: number, properties: string[] | null, asOf: Date | null = null, output?: FeatureOutput,
+): SqlQuery {
   const params = new Parameters();
   const text = [
-    `select t.version, t.updated_at, ${featureJsonSql(layer, properties)} as feature`,
+    `select t.version, t.updated_at, ${featureTextSql(layer, properties, output)} as feature`,
     `from ${source(layer, { asOf }, params)} t`,
     `where t.fid = ${params.add(fid)}`,
   ].join('\n');
   return { text, values: params.values };
+}
+
+/**
+ * A geometry written in another CRS (Content-Crs of an edit) as GeoJSON in storage coordinates (EPSG:4326,
+ * longitude first), full precision: the edit path then validates and stores it like any other.
+ */
+export function geometryToStorageSql(geojson: string, crs: CrsDefinition): SqlQuery {
+  let g = `st_setsrid(st_geomfromgeojson($1::text), ${Math.trunc(crs.srid)})`;
+  if (crs.latLon) g = `st_flipcoordinates(${g})`;
+  if (crs.srid !== 4326) g = `st_transform(${g}, 4326)`;
+  return { text: `select st_asgeojson(${g}, 15) as geojson`, values: [geojson] };
+}
+
+/** The query's source and filter lines (`from … t`, `where …`), for the provider's other builders (exports). */
+export function filteredSource(layer: SqlLayer, query: FeatureQuery, params: Parameters): string[] {
+  const conditions = filterConditions(layer, query, params);
+  return [`from ${source(layer, query, params)} t`, ...whereClause(conditions)];
 }

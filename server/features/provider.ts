@@ -4,11 +4,24 @@
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
 import type { Layer } from '../catalog/catalog.ts';
-import { countFeaturesSql, neighboursSql, selectFeatureSql, selectFeaturesSql } from './feature-sql.ts';
+import {
+  countFeaturesSql, countFeaturesUpToSql, geometryToStorageSql, neighboursSql, pageCountSql, selectFeatureSql, selectFeaturesSql,
+  type FeatureOutput,
+} from './feature-sql.ts';
+import type { CrsDefinition } from './crs.ts';
+import { crsWktSql, exportRowsSql, exportStatsSql, type ExportLayer, type ExportOptions } from './export-sql.ts';
+import { AppError } from '../errors.ts';
 import type { FeatureCursor, FeatureQuery } from './query.ts';
 
 /** Rows per cursor read: large enough that round trips do not dominate, small enough to stay a few hundred KB. */
 export const BATCH_ROWS = 500;
+
+/**
+ * Forward pages up to this size are read with one plain query instead of a cursor, asking for one row more than
+ * the page: that row says whether a next page exists, so neither the cursor's extra round trips nor the neighbour
+ * probe are needed. At most this many features (about 1 MB of GeoJSON) are held at once.
+ */
+export const SMALL_PAGE = 1000;
 
 /** Where a page sits in the whole result, known once its features have been read. */
 export interface PageSummary {
@@ -43,16 +56,50 @@ class CursorFeaturePage implements FeaturePage {
   #count = 0;
   #first: number | null = null;
   #last: number | null = null;
+  /** A small page read whole: whether a row beyond it exists (null: not read that way). */
+  #more: boolean | null = null;
 
   constructor(
     private readonly client: pg.ClientBase,
     private readonly layer: Layer,
     private readonly query: FeatureQuery,
+    private readonly output?: FeatureOutput,
   ) {}
 
+  #small(): boolean {
+    const { limit, cursor } = this.query;
+    return limit !== null && limit <= SMALL_PAGE && !(cursor && 'before' in cursor);
+  }
+
+  async #readSmall(): Promise<string[] | null> {
+    const limit = this.query.limit!;
+    const { text, values } = selectFeaturesSql(this.layer, { ...this.query, limit: limit + 1 }, this.output);
+    this.#state = 'open';
+    let rows: FeatureRow[];
+    try {
+      const read = this.client.query<FeatureRow>(text, values);
+      this.#reading = read;
+      rows = (await read).rows;
+    } catch (err) {
+      this.#state = 'failed';
+      throw err;
+    } finally {
+      this.#reading = null;
+    }
+    this.#state = 'drained';
+    this.#more = rows.length > limit;
+    if (this.#more) rows.length = limit;
+    if (rows.length === 0) return null;
+    this.#count = rows.length;
+    this.#first = rows[0]!.fid;
+    this.#last = rows[rows.length - 1]!.fid;
+    return rows.map((r) => r.feature);
+  }
+
   async nextBatch(): Promise<string[] | null> {
+    if (this.#state === 'new' && this.#small()) return this.#readSmall();
     if (this.#state === 'new') {
-      const { text, values } = selectFeaturesSql(this.layer, this.query);
+      const { text, values } = selectFeaturesSql(this.layer, this.query, this.output);
       this.#cursor = this.client.query(new Cursor<FeatureRow>(text, values));
       this.#state = 'open';
     }
@@ -93,12 +140,15 @@ class CursorFeaturePage implements FeaturePage {
     }
     let hasPrev = false;
     let hasNext = false;
-    if (below !== null || above !== null) {
-      const { text, values } = neighboursSql(this.layer, query, { below, above });
+    // A small page already knows whether more follows; only a page after a cursor still asks what lies before.
+    const askAbove = this.#more === null ? above : null;
+    if (below !== null || askAbove !== null) {
+      const { text, values } = neighboursSql(this.layer, query, { below, above: askAbove });
       const { rows } = await this.client.query<{ has_prev: boolean; has_next: boolean }>(text, values);
       hasPrev = rows[0]?.has_prev ?? false;
       hasNext = rows[0]?.has_next ?? false;
     }
+    if (this.#more !== null) hasNext = this.#more && above !== null;
     return {
       numberReturned: this.#count,
       prev: hasPrev && below !== null ? { before: below } : null,
@@ -113,12 +163,13 @@ class CursorFeaturePage implements FeaturePage {
     const state = this.#state;
     this.#state = state === 'failed' ? 'failed' : 'closed';
     if (cursor && (state === 'open' || state === 'drained')) await cursor.close();
+    // (A small page's plain query has no portal to close.)
   }
 }
 
 /** Opens a page of `layer`'s features for `query`, read on `client` (which must be the caller's, see withCaller). */
-export function openFeaturePage(client: pg.ClientBase, layer: Layer, query: FeatureQuery): FeaturePage {
-  return new CursorFeaturePage(client, layer, query);
+export function openFeaturePage(client: pg.ClientBase, layer: Layer, query: FeatureQuery, output?: FeatureOutput): FeaturePage {
+  return new CursorFeaturePage(client, layer, query, output);
 }
 
 /**
@@ -127,6 +178,24 @@ export function openFeaturePage(client: pg.ClientBase, layer: Layer, query: Feat
  */
 export async function countFeatures(client: pg.ClientBase, layer: Layer, query: FeatureQuery): Promise<number> {
   const { text, values } = countFeaturesSql(layer, query);
+  const { rows } = await client.query<{ n: number }>(text, values);
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * The number of features matching the query's filters if it is at most `cap`, else null: an exact numberMatched
+ * that never costs more than reading `cap` index entries.
+ */
+export async function countFeaturesUpTo(client: pg.ClientBase, layer: Layer, query: FeatureQuery, cap: number): Promise<number | null> {
+  const { text, values } = countFeaturesUpToSql(layer, query, cap);
+  const { rows } = await client.query<{ n: number }>(text, values);
+  const n = rows[0]?.n ?? 0;
+  return n > cap ? null : n;
+}
+
+/** How many features one page of the query holds (offset, cursor and limit applied). */
+export async function countPage(client: pg.ClientBase, layer: Layer, query: FeatureQuery): Promise<number> {
+  const { text, values } = pageCountSql(layer, query);
   const { rows } = await client.query<{ n: number }>(text, values);
   return rows[0]?.n ?? 0;
 }
@@ -146,9 +215,102 @@ export async function readFeature(
   fid: number,
   properties: string[] | null = null,
   asOf: Date | null = null,
+  output?: FeatureOutput,
 ): Promise<StoredFeature | null> {
-  const { text, values } = selectFeatureSql(layer, fid, properties, asOf);
+  const { text, values } = selectFeatureSql(layer, fid, properties, asOf, output);
   const { rows } = await client.query<{ version: number; updated_at: Date; feature: string }>(text, values);
   const row = rows[0];
   return row ? { text: row.feature, version: row.version, updatedAt: row.updated_at } : null;
+}
+
+/** A client's geometry in `crs` as a GeoJSON geometry in storage coordinates; unreadable input is a 400. */
+export async function geometryToStorage(client: pg.ClientBase, geometry: unknown, crs: CrsDefinition): Promise<unknown> {
+  if (crs.srid === 4326 && !crs.latLon) return geometry;
+  if (geometry === null || typeof geometry !== 'object') throw new AppError(400, 'invalid_geometry', 'A feature needs a GeoJSON geometry object.');
+  const { text, values } = geometryToStorageSql(JSON.stringify(geometry), crs);
+  // A savepoint: a geometry PostGIS cannot read must not abort the caller's transaction.
+  await client.query('savepoint geometry_in');
+  try {
+    const { rows } = await client.query<{ geojson: string }>(text, values);
+    await client.query('release savepoint geometry_in');
+    return JSON.parse(rows[0]!.geojson) as unknown;
+  } catch (err) {
+    await client.query('rollback to savepoint geometry_in');
+    throw new AppError(400, 'invalid_geometry', `The geometry could not be read in ${crs.uri}: ${(err as Error).message.slice(0, 200)}`);
+  }
+}
+
+export interface ExportRow {
+  fid: number;
+  /** Attribute values as text (null for null), in the order asked for. */
+  values: (string | null)[];
+  /** WKB or GeoPackage blob, or WKT text; for lon/lat the two coordinates. */
+  geometry: Buffer | string | null;
+  x?: string;
+  y?: string;
+}
+
+/**
+ * Every feature matching the query (no limit), for downloads: batches from a database cursor, so a layer of any
+ * size streams. Stop early by returning from the loop; the cursor is closed either way.
+ */
+export async function* exportRows(
+  client: pg.ClientBase, layer: ExportLayer, query: FeatureQuery, properties: string[], opts: ExportOptions,
+): AsyncGenerator<ExportRow[]> {
+  const { text, values } = exportRowsSql(layer, { ...query, limit: null, cursor: null }, properties, opts);
+  const cursor = client.query(new Cursor<Record<string, unknown>>(text, values));
+  let done = false;
+  try {
+    for (;;) {
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await cursor.read(BATCH_ROWS);
+      } catch (err) {
+        // After an error the cursor has synced with the server already; closing it would wait forever.
+        done = true;
+        throw err;
+      }
+      if (rows.length < BATCH_ROWS) done = true;
+      if (rows.length > 0) {
+        yield rows.map((r) => ({
+          fid: r.fid as number,
+          values: properties.map((_, i) => (r[`v${i}`] as string | null) ?? null),
+          geometry: (r.geometry as Buffer | string | undefined) ?? null,
+          ...(r.x !== undefined ? { x: r.x as string, y: r.y as string } : {}),
+        }));
+      }
+      if (done) return;
+    }
+  } finally {
+    // A completed cursor has closed its portal itself; an abandoned one is closed here.
+    if (!done) await cursor.close();
+  }
+}
+
+export interface ExportStats {
+  count: number;
+  extent: [number, number, number, number] | null;
+  /** Characters of the longest fid. */
+  fidLength: number;
+  /** Longest value of each attribute asked about, in UTF-8 bytes of its text. */
+  valueBytes: number[];
+}
+
+export async function exportStats(client: pg.ClientBase, layer: ExportLayer, query: FeatureQuery, measured: string[], srid: number): Promise<ExportStats> {
+  const { text, values } = exportStatsSql(layer, query, measured, srid);
+  const { rows } = await client.query<Record<string, number | null>>(text, values);
+  const r = rows[0]!;
+  return {
+    count: Number(r.n ?? 0),
+    extent: r.xmin === null || r.xmin === undefined ? null : [r.xmin, r.ymin!, r.xmax!, r.ymax!],
+    fidLength: Number(r.fid_len ?? 1),
+    valueBytes: measured.map((_, i) => Number(r[`len${i}`] ?? 0)),
+  };
+}
+
+/** The WKT of a CRS from spatial_ref_sys (null when PostGIS does not have it). */
+export async function crsWkt(client: pg.ClientBase, srid: number): Promise<string | null> {
+  const { text, values } = crsWktSql(srid);
+  const { rows } = await client.query<{ srtext: string }>(text, values);
+  return rows[0]?.srtext ?? null;
 }

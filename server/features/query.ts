@@ -5,6 +5,7 @@ import type { Attribute, AttributeType } from '../catalog/attributes.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import type { Bbox } from '../catalog/extent.ts';
 import { badRequest } from '../errors.ts';
+import type { CheckedCondition } from './condition.ts';
 
 export type FilterValue = string | number | boolean;
 
@@ -29,6 +30,14 @@ export interface FeatureQuery {
   cursor: FeatureCursor | null;
   /** Read the layer as it was at this time (from history, Điều 11.3); null: as it is now. */
   asOf?: Date | null;
+  /** The SRID `bbox` is in when it is not WGS84 longitude/latitude (OGC bbox-crs, a WFS BBOX's CRS), x first. */
+  bboxSrid?: number;
+  /** A filter tree (CQL2, Filter Encoding) already checked against the layer's attributes (condition.ts). */
+  condition?: CheckedCondition | null;
+  /** Features last updated within this interval (OGC `datetime`): ISO 8601 instants, null for an open end. */
+  updated?: { start: string | null; end: string | null } | null;
+  /** Matching features to skip first (WFS startIndex, OGC offset); never together with a cursor. */
+  offset?: number;
 }
 
 export interface LimitConfig {
@@ -313,5 +322,5 @@ export function canonicalParameters(query: FeatureQuery, cursor: FeatureCursor |
 
 /** Whether the number of matching features is the catalog's count (no filter narrows the layer). */
 export function matchesWholeLayer(query: FeatureQuery): boolean {
-  return query.bbox === null && query.filters.length === 0 && !query.asOf;
+  return query.bbox === null && query.filters.length === 0 && !query.asOf && !query.condition && !query.updated;
 }

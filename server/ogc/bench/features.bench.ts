@@ -1,0 +1,465 @@
+// Benchmark of the feature feeds (not a test): OGC API items throughput for bbox queries (limit 100 and 1000), and
+// the time and peak memory to stream a whole layer of 100 000 polygons, each against the same query's raw SQL, and
+// against MapServer 8 (WFS 2.0, GeoJSON) on the same table when mapserv is installed.
+//
+//   node --import tsx server/ogc/bench/features.bench.ts [--seconds 15] [--concurrency 8] [--features 100000] [--no-mapserver]
+//
+// It makes its own database (a copy of the empty template), a polygon layer made the way the platform makes layers,
+// and runs the server in a child process so the server's memory is measured apart from the load generator's.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { buildApp } from '../../app.ts';
+import { findLayer } from '../../catalog/catalog.ts';
+import { createLayer } from '../../catalog/create-layer.ts';
+import { loadConfig } from '../../config.ts';
+import { selectFeaturesSql } from '../../features/feature-sql.ts';
+import { createTestDatabase } from '../../testing/database.ts';
+
+const LAYER = 'xay_dung.bench_thua_dat';
+const here = fileURLToPath(import.meta.url);
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+// ---- server mode: the child process -------------------------------------------------------------------------
+async function serve(appUrl: string): Promise<void> {
+  const config = loadConfig({
+    ...process.env, LOG_LEVEL: 'silent', FEATURES_MAX_LIMIT: '100000', FEED_RATE_LIMIT_PER_MINUTE: '0', FEED_KEY_RATE_LIMIT_PER_MINUTE: '0',
+  });
+  const app = await buildApp({ config, appDatabaseUrl: appUrl, logger: false });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`LISTENING ${url}\n`);
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+// ---- measurement helpers --------------------------------------------------------------------------------------
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssKb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+/** Samples a process's resident memory every 5 ms while `fn` runs: baseline and peak, in MB. */
+async function withMemory<T>(pid: number, fn: () => Promise<T>): Promise<{ result: T; baseMb: number; peakMb: number }> {
+  const base = rssKb(pid);
+  let peak = base;
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      peak = Math.max(peak, rssKb(pid));
+      await sleep(5);
+    }
+  })();
+  try {
+    const result = await fn();
+    return { result, baseMb: base / 1024, peakMb: peak / 1024 };
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
+interface Throughput {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p95: number;
+  featuresPerSecond: number;
+}
+
+/** `concurrency` workers call `once` until `seconds` have passed. */
+async function load(seconds: number, concurrency: number, once: () => Promise<number>): Promise<Throughput> {
+  const latencies: number[] = [];
+  let features = 0;
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      features += await once();
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    seconds: elapsed,
+    perSecond: latencies.length / elapsed,
+    p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
+    p95: latencies[Math.floor(latencies.length * 0.95)] ?? 0,
+    featuresPerSecond: features / elapsed,
+  };
+}
+
+/** Reads a response body to the end without keeping it: bytes, and features counted by their `"type":"Feature"`. */
+async function drain(res: Response): Promise<{ bytes: number }> {
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+  return { bytes };
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ seconds: number; stdout: string; stderr: string }> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 1024 * 1024 * 1024, timeout: 600_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd}: ${err.message}\n${stderr.slice(0, 1000)}`));
+      else resolve({ seconds: (performance.now() - t) / 1000, stdout, stderr });
+    });
+  });
+}
+
+/** A deterministic sequence of bboxes of `size` degrees inside the data. */
+function boxes(size: number, extent: number[], n = 4096): string[] {
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const [x0, y0, x1, y1] = extent as [number, number, number, number];
+  return Array.from({ length: n }, () => {
+    const x = x0 + rnd() * (x1 - x0 - size);
+    const y = y0 + rnd() * (y1 - y0 - size);
+    return [x, y, x + size, y + size].map((v) => v.toFixed(5)).join(',');
+  });
+}
+
+// ---- MapServer ------------------------------------------------------------------------------------------------
+function mapfile(db: URL): string {
+  return `MAP
+  NAME "bench"
+  EXTENT 105.25 22.3 106.85 23.15
+  PROJECTION "init=epsg:4326" END
+  WEB
+    METADATA
+      "wfs_title" "bench"
+      "wfs_onlineresource" "http://127.0.0.1/mapserv?"
+      "wfs_srs" "EPSG:4326"
+      "wfs_enable_request" "*"
+      "wfs_getfeature_formatlist" "geojson"
+      "ows_encoding" "UTF-8"
+    END
+  END
+  OUTPUTFORMAT
+    NAME "geojson"
+    DRIVER "OGR/GEOJSON"
+    MIMETYPE "application/json; subtype=geojson"
+    FORMATOPTION "STORAGE=stream"
+    FORMATOPTION "FORM=SIMPLE"
+    FORMATOPTION "LCO:COORDINATE_PRECISION=7"
+  END
+  LAYER
+    NAME "parcels"
+    TYPE POLYGON
+    STATUS ON
+    CONNECTIONTYPE POSTGIS
+    CONNECTION "host=${db.hostname} port=${db.port} dbname=${db.pathname.slice(1)} user=${decodeURIComponent(db.username)}"
+    DATA "geom from xay_dung.bench_thua_dat using unique fid using srid=4326"
+    PROJECTION "init=epsg:4326" END
+    METADATA
+      "wfs_title" "parcels"
+      "gml_include_items" "ma_thua,loai_dat,so_to,dien_tich_m2,chu_su_dung"
+      "gml_featureid" "fid"
+      "wfs_use_default_extent_for_getfeature" "false"
+    END
+  END
+END
+`;
+}
+
+/** Python: a Unix socket shared by `n` mapserv processes in FastCGI mode (the socket is their stdin, as FastCGI wants). */
+const FCGI_LAUNCHER = `
+import os, socket, sys
+path, n = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(256)
+pids = []
+for i in range(n):
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(s.fileno(), 0)
+        os.execvp('mapserv', ['mapserv'])
+    pids.append(pid)
+print(' '.join(map(str, pids)), flush=True)
+for p in pids:
+    os.waitpid(p, 0)
+`;
+
+function fcgiParams(params: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  const len = (n: number) => (n < 128 ? Buffer.from([n]) : Buffer.from([((n >>> 24) & 0x7f) | 0x80, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]));
+  for (const [k, v] of Object.entries(params)) {
+    const kb = Buffer.from(k);
+    const vb = Buffer.from(v);
+    parts.push(len(kb.length), len(vb.length), kb, vb);
+  }
+  return Buffer.concat(parts);
+}
+
+function fcgiRecord(type: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(8);
+  h[0] = 1;
+  h[1] = type;
+  h.writeUInt16BE(1, 2);
+  h.writeUInt16BE(body.length, 4);
+  return Buffer.concat([h, body]);
+}
+
+/** One FastCGI request to mapserv: the response (headers and body) as text. */
+async function fcgiRequest(socketPath: string, query: string): Promise<string> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection(socketPath);
+    const out: Buffer[] = [];
+    let pending = Buffer.alloc(0);
+    sock.on('connect', () => {
+      const begin = Buffer.alloc(8);
+      begin.writeUInt16BE(1, 0); // responder
+      sock.write(Buffer.concat([
+        fcgiRecord(1, begin),
+        fcgiRecord(4, fcgiParams({ REQUEST_METHOD: 'GET', QUERY_STRING: query, SERVER_NAME: '127.0.0.1', SERVER_PORT: '80', SCRIPT_NAME: '/mapserv', GATEWAY_INTERFACE: 'CGI/1.1', SERVER_PROTOCOL: 'HTTP/1.1' })),
+        fcgiRecord(4, Buffer.alloc(0)),
+        fcgiRecord(5, Buffer.alloc(0)),
+      ]));
+    });
+    sock.on('data', (d: Buffer) => {
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= 8) {
+        const type = pending[1]!;
+        const length = pending.readUInt16BE(4);
+        const padding = pending[6]!;
+        if (pending.length < 8 + length + padding) break;
+        if (type === 6) out.push(pending.subarray(8, 8 + length));
+        pending = pending.subarray(8 + length + padding);
+        if (type === 3) {
+          sock.destroy();
+          resolve(Buffer.concat(out).toString('utf8'));
+          return;
+        }
+      }
+    });
+    sock.on('error', reject);
+    sock.on('close', () => resolve(Buffer.concat(out).toString('utf8')));
+  });
+}
+
+async function mapserverBench(ownerUrl: string, seconds: number, concurrency: number, bboxes100: string[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-mapserver-'));
+  const map = path.join(dir, 'bench.map');
+  fs.writeFileSync(map, mapfile(new URL(ownerUrl)));
+  const conf = path.join(dir, 'mapserver.conf');
+  fs.writeFileSync(conf, `CONFIG\n  ENV\n    MS_MAP_PATTERN "^${dir}/"\n  END\nEND\n`);
+  const socketPath = path.join(dir, 'mapserv.sock');
+  const query = (q: string) => `map=${map}&SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=parcels&OUTPUTFORMAT=geojson&${q}`;
+  const bboxQuery = (b: string) => {
+    const [x0, y0, x1, y1] = b.split(',');
+    return query(`COUNT=100&BBOX=${y0},${x0},${y1},${x1},urn:ogc:def:crs:EPSG::4326`);
+  };
+  const launcher = spawn('python3', ['-c', FCGI_LAUNCHER, socketPath, String(concurrency)], {
+    env: { ...process.env, MAPSERVER_CONFIG_FILE: conf }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let pids: number[] = [];
+  try {
+    pids = await new Promise<number[]>((resolve, reject) => {
+      launcher.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim().split(' ').map(Number)));
+      launcher.once('exit', (code) => reject(new Error(`mapserv launcher exited ${code}`)));
+    });
+    const probe = await fcgiRequest(socketPath, query('COUNT=1'));
+    if (!/"type":\s*"FeatureCollection"/.test(probe)) throw new Error(`mapserv answered: ${probe.slice(0, 400)}`);
+    const features = (text: string) => (text.match(/"type":\s*"Feature"/g) ?? []).length;
+    // The whole layer first, on processes that have served only the probe: their peak memory is this request's.
+    const t = performance.now();
+    const whole = await fcgiRequest(socketPath, query('COUNT=200000'));
+    const wholeSeconds = (performance.now() - t) / 1000;
+    const peakKb = Math.max(...pids.map((pid) => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)));
+    for (let i = 0; i < 10; i++) await fcgiRequest(socketPath, bboxQuery(bboxes100[i]!));
+    let i = 0;
+    const items = await load(seconds, concurrency, async () => features(await fcgiRequest(socketPath, bboxQuery(bboxes100[i++ % bboxes100.length]!))));
+    // And as a plain CGI (a process per request), the way cgi-mapserver is installed by default.
+    let j = 0;
+    const cgi = await load(Math.min(seconds, 5), concurrency, async () => {
+      const { stdout } = await run('mapserv', [], { MAPSERVER_CONFIG_FILE: conf, REQUEST_METHOD: 'GET', QUERY_STRING: bboxQuery(bboxes100[j++ % bboxes100.length]!) });
+      return features(stdout);
+    });
+    return {
+      mode: `FastCGI, ${concurrency} mapserv processes`,
+      items,
+      cgi_items: cgi,
+      whole: { seconds: wholeSeconds, peakMb: peakKb / 1024, features: features(whole), bytes: whole.length },
+    };
+  } finally {
+    // The mapserv processes by their pids (the launcher only waits for them), then the launcher.
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    launcher.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- the benchmark --------------------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  const seconds = arg('seconds', 15);
+  const concurrency = arg('concurrency', 8);
+  const count = arg('features', 100_000);
+  const withMapserver = !process.argv.includes('--no-mapserver');
+  console.error(`database and ${count} polygons…`);
+  const db = await createTestDatabase({ demo: false });
+  const owner = new pg.Client({ connectionString: db.ownerUrl });
+  await owner.connect();
+  let child: ChildProcess | null = null;
+  try {
+    await createLayer(owner, {
+      id: LAYER,
+      ownerAgencyCode: 'so_xay_dung',
+      titleVi: 'Thửa đất (benchmark)',
+      titleEn: 'Land parcels (benchmark)',
+      geometryFamily: 'polygon',
+      source: 'Sinh tự động cho đo hiệu năng / generated for the benchmark',
+      attributes: [
+        { name: 'ma_thua', type: 'text', label_vi: 'Mã thửa', label_en: 'Parcel code', required: true },
+        { name: 'loai_dat', type: 'text', label_vi: 'Loại đất', label_en: 'Land use', required: false },
+        { name: 'so_to', type: 'integer', label_vi: 'Số tờ bản đồ', label_en: 'Map sheet', required: false },
+        { name: 'dien_tich_m2', type: 'number', label_vi: 'Diện tích (m²)', label_en: 'Area (m²)', required: false },
+        { name: 'chu_su_dung', type: 'text', label_vi: 'Chủ sử dụng', label_en: 'Holder', required: false },
+      ],
+    });
+    await owner.query('select setseed(0.42)');
+    // Octagon-like parcels of ~13 vertices, 60–250 m across, spread over the province.
+    await owner.query(
+      `insert into ${LAYER} (geom, ma_thua, loai_dat, so_to, dien_tich_m2, chu_su_dung)
+       select st_multi(st_buffer(st_setsrid(st_makepoint(105.3 + random() * 1.5, 22.4 + random() * 0.7), 4326), 0.0003 + random() * 0.0009, 'quad_segs=3')),
+              'TĐ-' || lpad(i::text, 6, '0'),
+              (array['Đất ở nông thôn','Đất trồng lúa nước','Đất rừng sản xuất','Đất trồng cây lâu năm','Đất thương mại, dịch vụ'])[1 + (i % 5)],
+              1 + i % 120, round((500 + random() * 20000)::numeric, 1)::float8,
+              (array['Nông Văn Dền','Hoàng Thị Nhị','Lục Văn Ơn','Bế Thị Xuân','Đàm Quang Trung'])[1 + (i % 5)]
+       from generate_series(1, $1) i`,
+      [count],
+    );
+    await owner.query(`vacuum analyze ${LAYER}`);
+    const { rows: ext } = await owner.query(`select st_xmin(e) x0, st_ymin(e) y0, st_xmax(e) x1, st_ymax(e) y1 from (select st_extent(geom) e from ${LAYER}) q`);
+    const extent = [ext[0].x0, ext[0].y0, ext[0].x1, ext[0].y1] as number[];
+
+    child = spawn(process.execPath, ['--import', 'tsx', here, '--serve', db.appUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /LISTENING (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child!.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+    });
+    const pid = child.pid!;
+    const items = `${url}/ogc/collections/${LAYER}/items`;
+
+    // Raw SQL: the provider's own statement for the same request, on a pool of the server's role.
+    const pool = new pg.Pool({ connectionString: db.appUrl, max: concurrency });
+    const layerRow = await pool.connect().then(async (c) => {
+      try {
+        return (await findLayer(c, LAYER))!;
+      } finally {
+        c.release();
+      }
+    });
+    const rawPage = async (bbox: string, limit: number) => {
+      const q = selectFeaturesSql(layerRow, { bbox: bbox.split(',').map(Number) as [number, number, number, number], filters: [], properties: null, limit, cursor: null });
+      const { rows } = await pool.query<{ feature: string }>(q.text, q.values);
+      // What a client gets is the text joined; the raw side does that much work too.
+      return rows.map((r) => r.feature).join(',').length > 0 ? rows.length : 0;
+    };
+
+    const results: Record<string, unknown> = { features: count, concurrency, seconds, cpus: os.cpus().length, load: os.loadavg()[0] };
+    for (const [limit, size] of [[100, 0.05], [1000, 0.15]] as const) {
+      const list = boxes(size, extent);
+      for (let i = 0; i < 20; i++) await drain(await fetch(`${items}?bbox=${list[i]}&limit=${limit}`));
+      let i = 0;
+      const ours = await load(seconds, concurrency, async () => {
+        const res = await fetch(`${items}?bbox=${list[i++ % list.length]}&limit=${limit}`);
+        if (res.status !== 200) throw new Error(`${res.status}`);
+        await drain(res);
+        return limit;
+      });
+      let j = 0;
+      const raw = await load(seconds, concurrency, () => rawPage(list[j++ % list.length]!, limit));
+      results[`items_limit_${limit}`] = { ours, raw };
+      console.error(`limit ${limit}: ${ours.perSecond.toFixed(0)} req/s (raw SQL ${raw.perSecond.toFixed(0)})`);
+    }
+
+    // The whole layer: one items request, and the bare GeoJSON download.
+    const whole = async (path: string) => withMemory(pid, async () => {
+      const t = performance.now();
+      const res = await fetch(path);
+      const { bytes } = await drain(res);
+      return { seconds: (performance.now() - t) / 1000, bytes, status: res.status };
+    });
+    await whole(`${items}?limit=100000`);
+    const stream = await whole(`${items}?limit=100000`);
+    const download = await whole(`${url}/api/layers/${LAYER}/download?format=geojson&package=none`);
+    const wfsJson = await whole(`${url}/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=cb:${LAYER}&count=100000&outputFormat=application/json`);
+    const wfsGml = await whole(`${url}/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=cb:${LAYER}&count=100000`);
+
+    const full = selectFeaturesSql(layerRow, { bbox: null, filters: [], properties: null, limit: null, cursor: null });
+    const inline = full.text;
+    const psqlProvider = await run('sh', ['-c', `psql "${db.appUrl}" -At -c "$SQL" > /dev/null`], { SQL: inline });
+    const psqlSimple = await run('sh', ['-c', `psql "${db.appUrl}" -At -c "select st_asgeojson(t.*) from ${LAYER} t" > /dev/null`]);
+    const cursorRaw = await (async () => {
+      const client = await pool.connect();
+      try {
+        const t = performance.now();
+        const cursor = client.query(new Cursor<{ feature: string }>(full.text, full.values));
+        let bytes = 0;
+        for (let rows = await cursor.read(500); rows.length > 0; rows = await cursor.read(500)) for (const r of rows) bytes += r.feature.length + 1;
+        await cursor.close();
+        return { seconds: (performance.now() - t) / 1000, bytes };
+      } finally {
+        client.release();
+      }
+    })();
+    results.whole_layer = {
+      ogc_items: { ...stream.result, serverBaseMb: stream.baseMb, serverPeakMb: stream.peakMb },
+      geojson_download: { ...download.result, serverPeakMb: download.peakMb },
+      wfs_geojson: { ...wfsJson.result, serverPeakMb: wfsJson.peakMb },
+      wfs_gml: { ...wfsGml.result, serverPeakMb: wfsGml.peakMb },
+      raw_psql_provider_sql: psqlProvider.seconds,
+      raw_psql_st_asgeojson: psqlSimple.seconds,
+      raw_pg_cursor: cursorRaw,
+    };
+    console.error(`whole layer: ${stream.result.seconds.toFixed(2)} s, server ${stream.baseMb.toFixed(0)} → ${stream.peakMb.toFixed(0)} MB; psql ${psqlProvider.seconds.toFixed(2)} s`);
+    await pool.end();
+
+    if (withMapserver) {
+      const hasMapserv = await run('sh', ['-c', 'command -v mapserv']).then(() => true, () => false);
+      if (!hasMapserv) results.mapserver = 'mapserv is not installed (apt-get install -y mapserver-bin cgi-mapserver)';
+      else {
+        try {
+          results.mapserver = await mapserverBench(db.ownerUrl, seconds, concurrency, boxes(0.05, extent));
+        } catch (err) {
+          results.mapserver = `failed: ${(err as Error).message.slice(0, 500)}`;
+        }
+      }
+    }
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    child?.kill('SIGTERM');
+    await owner.end();
+    await db.drop();
+  }
+}
+
+if (process.argv.includes('--serve')) {
+  await serve(process.argv[process.argv.indexOf('--serve') + 1]!);
+} else {
+  await main();
+}
