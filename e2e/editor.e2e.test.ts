@@ -210,7 +210,8 @@ describe('the agency editor', () => {
     admin.once('dialog', (d) => void d.accept('Nghỉ việc'));
     await admin.locator('[data-user="bientap.moi"]').getByRole('button', { name: 'Khoá' }).click();
     await admin.getByText('Đã cập nhật.').waitFor();
-    assert.match((await admin.locator('tr', { hasText: 'bientap.moi' }).textContent())!, /Đã khoá/);
+    // The list reloads after the message: wait for the row itself to say so.
+    await admin.locator('tr', { hasText: 'bientap.moi' }).filter({ hasText: 'Đã khoá' }).waitFor();
     await screenshot(admin, 'admin-accounts.png');
 
     await editor.getByRole('button', { name: 'Đèn chiếu sáng công cộng' }).click();

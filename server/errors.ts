@@ -64,9 +64,14 @@ export function registerJsonErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(err);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
-    // Refused before its body was read (an upload on a full disk, too large): the unread rest would otherwise sit
-    // in front of the client's next request on this keep-alive connection until it times out.
-    if (!request.raw.complete) reply.header('connection', 'close');
+    // Refused before its body was read (an upload while the database restarts, on a full disk, too large): the
+    // unread rest would otherwise sit in front of the client's next request on this keep-alive connection. A small
+    // rest is read and dropped, so the client finishes sending and gets this answer; a large one ends the connection.
+    if (!request.raw.complete) {
+      const length = Number(request.headers['content-length'] ?? Number.NaN);
+      if (Number.isFinite(length) && length <= 16 * 1024 * 1024) request.raw.resume();
+      else reply.header('connection', 'close');
+    }
     reply.status(problem.status).type('application/json; charset=utf-8').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -7,7 +7,7 @@ import { migrate } from '../sql/migrate.ts';
 import { buildApp } from './app.ts';
 import { installJobSchema } from './jobs/boss.ts';
 import { startOpsWorker } from './ops/worker.ts';
-import { exitGracefullyOnSignals } from './ops/shutdown.ts';
+import { exitGracefullyOnSignals, surviveStrayRejections } from './ops/shutdown.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   console.log(`Bản đồ / map: ${address}/`);
   // app.close(): no new connections, requests in flight finish, then (onClose) the job queue stops gracefully.
+  surviveStrayRejections(app.log);
   exitGracefullyOnSignals(async () => {
     await app.close();
     await ops?.stop();

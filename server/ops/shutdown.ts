@@ -47,3 +47,14 @@ export function exitGracefullyOnSignals(stop: () => Promise<void>, opts: { timeo
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+/**
+ * A 24/7 server outlives a library's stray promise: pg-boss, for one, lets a job's `fail` call reject unobserved
+ * when the database restarts under it. Such a rejection is logged and the process keeps serving; the database
+ * connection pools recover by themselves. (Our own code awaits what it starts.)
+ */
+export function surviveStrayRejections(log: OpsLogger): void {
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection (kept running)');
+  });
+}
