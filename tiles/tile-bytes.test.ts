@@ -32,6 +32,10 @@ test('parts concatenate into one gzip member of the concatenated bytes', async (
   assert.deepEqual(zlib.gunzipSync(gzipOf([parts[3]!, parts[0]!])), Buffer.concat([pieces[3]!, pieces[0]!]));
   assert.deepEqual(zlib.gunzipSync(gzipOf([parts[1]!])), pieces[1]);
   assert.ok(parts[0]!.deflated.length < pieces[0]!.length / 5, 'compressed');
+  // One part is sent as it is kept: a whole gzip member, with the deflate stream a view into it.
+  assert.equal(gzipOf([parts[2]!]), parts[2]!.gzip);
+  assert.deepEqual(zlib.gunzipSync(parts[2]!.gzip), pieces[2]);
+  assert.equal(parts[2]!.deflated.buffer, parts[2]!.gzip.buffer);
 });
 
 test('an empty tile is the empty part; digests follow the bytes', async () => {

@@ -13,7 +13,9 @@ const deflateRaw = promisify(zlib.deflateRaw);
 const inflateRaw = promisify(zlib.inflateRaw);
 
 export interface TilePart {
-  /** Raw deflate, sync-flushed, not final; empty for an empty tile. */
+  /** The tile as one gzip member, ready to send as it is (a single-layer response copies nothing). */
+  gzip: Buffer;
+  /** The raw deflate inside it (a view, not a copy): sync-flushed, not final; empty for an empty tile. */
   deflated: Buffer;
   /** CRC-32 and length of the MVT bytes. */
   crc: number;
@@ -28,17 +30,30 @@ export interface TilePart {
  */
 export const COMPRESSION_LEVEL = 1;
 
-export const EMPTY_PART: TilePart = Object.freeze({ deflated: Buffer.alloc(0), crc: 0, size: 0, digest: 'empty' }) as TilePart;
+export const EMPTY_PART: TilePart = Object.freeze({ gzip: Buffer.alloc(0), deflated: Buffer.alloc(0), crc: 0, size: 0, digest: 'empty' }) as TilePart;
 
 export function digestOf(mvt: Buffer): string {
   if (mvt.length === 0) return EMPTY_PART.digest;
   return createHash('sha1').update(mvt).digest('base64url');
 }
 
+/** Below this a tile is compressed on the event loop: well under a millisecond, cheaper than the thread pool's hop. */
+const SYNC_COMPRESS_BELOW_BYTES = 32 * 1024;
+
 export async function compressPart(mvt: Buffer): Promise<TilePart> {
   if (mvt.length === 0) return EMPTY_PART;
-  const deflated = await deflateRaw(mvt, { finishFlush: zlib.constants.Z_SYNC_FLUSH, level: COMPRESSION_LEVEL });
-  return { deflated, crc: zlib.crc32(mvt), size: mvt.length, digest: digestOf(mvt) };
+  const options = { finishFlush: zlib.constants.Z_SYNC_FLUSH, level: COMPRESSION_LEVEL };
+  const deflated = mvt.length < SYNC_COMPRESS_BELOW_BYTES ? zlib.deflateRawSync(mvt, options) : await deflateRaw(mvt, options);
+  const crc = zlib.crc32(mvt);
+  const gzip = Buffer.concat([GZIP_HEADER, deflated, FINAL_BLOCK, trailer(crc, mvt.length)]);
+  return { gzip, deflated: gzip.subarray(GZIP_HEADER.length, GZIP_HEADER.length + deflated.length), crc, size: mvt.length, digest: digestOf(mvt) };
+}
+
+function trailer(crc: number, size: number): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeUInt32LE(crc >>> 0, 0);
+  bytes.writeUInt32LE(size % 2 ** 32, 4);
+  return bytes;
 }
 
 // ID1 ID2, deflate, no flags, no mtime, no extra flags, OS unknown.
@@ -48,16 +63,14 @@ const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
 /** One gzip member of the parts' MVT bytes, in order. */
 export function gzipOf(parts: readonly TilePart[]): Buffer {
+  if (parts.length === 1) return parts[0]!.gzip;
   let crc = 0;
   let size = 0;
   for (const p of parts) {
     crc = crc32Combine(crc, p.crc, p.size);
     size += p.size;
   }
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc >>> 0, 0);
-  trailer.writeUInt32LE(size % 2 ** 32, 4);
-  return Buffer.concat([GZIP_HEADER, ...parts.map((p) => p.deflated), FINAL_BLOCK, trailer]);
+  return Buffer.concat([GZIP_HEADER, ...parts.map((p) => p.deflated), FINAL_BLOCK, trailer(crc, size)]);
 }
 
 /** The parts' MVT bytes, for a client that does not take gzip. */

@@ -7,7 +7,7 @@ import { TileCache, touches } from './tile-cache.ts';
 
 const LAYER = 'van_hoa.a';
 const STATEMENT = 'tile_0123456789abcdef_van_hoa.a';
-const part = (n: number, fill = 1): TilePart => ({ deflated: Buffer.alloc(n, fill), crc: fill, size: n * 2, digest: `d${fill}-${n}` });
+const part = (n: number, fill = 1): TilePart => ({ gzip: Buffer.alloc(n, fill), deflated: Buffer.alloc(n, fill), crc: fill, size: n * 2, digest: `d${fill}-${n}` });
 const keyOf = (tile: TileAddress, layer = LAYER) => TileCache.key(layer, STATEMENT, tile);
 
 /** Tile x/y of a WGS84 position, as the tests in tiles.test.ts compute them. */

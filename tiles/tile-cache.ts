@@ -102,7 +102,7 @@ export class TileCache {
 
   /** Stores a tile rendered after reading `version` for its layer; returns false when it is not kept. */
   set(key: string, layerId: string, tile: TileAddress, version: number, part: TilePart): boolean {
-    const cost = part.deflated.length + key.length * 2 + ENTRY_OVERHEAD_BYTES;
+    const cost = part.gzip.length + key.length * 2 + ENTRY_OVERHEAD_BYTES;
     if (cost > this.capacityBytes) return false;
     const state = this.#state(layerId);
     if (state.applied !== null && version < state.applied && !this.#untouchedSince(state, version, tile)) return false;

@@ -9,6 +9,9 @@ export interface Outcome {
 }
 
 export interface LoadResult {
+  /** Every request's latency (ms), sorted. */
+  latencies: number[];
+  bytes: number;
   requests: number;
   seconds: number;
   tilesPerSecond: number;
@@ -33,10 +36,43 @@ export async function runLoad(count: number, concurrency: number, request: (inde
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
     }
   }));
-  const seconds = (performance.now() - started) / 1000;
+  return summarize(latencies, (performance.now() - started) / 1000, bytes, statuses);
+}
+
+function summarize(latencies: number[], seconds: number, bytes: number, statuses: Record<string, number>): LoadResult {
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { requests: count, seconds, tilesPerSecond: count / seconds, p50: at(0.5), p99: at(0.99), meanBytes: bytes / count, statuses };
+  const count = latencies.length;
+  const at = (q: number) => latencies[Math.min(count - 1, Math.floor(q * count))] ?? 0;
+  return { latencies, bytes, requests: count, seconds, tilesPerSecond: count / seconds, p50: at(0.5), p99: at(0.99), meanBytes: bytes / count, statuses };
+}
+
+function merge(results: LoadResult[]): LoadResult {
+  const statuses: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  return summarize(results.flatMap((r) => r.latencies), results.reduce((s, r) => s + r.seconds, 0),
+    results.reduce((s, r) => s + r.bytes, 0), statuses);
+}
+
+/**
+ * Two modes over the same requests, taking turns in `rounds` slices (A, B, A, B, …), so that the machine's other
+ * load, which drifts, weighs on both alike. Each slice starts where the last one of the same mode ended.
+ */
+export async function compare(
+  count: number,
+  rounds: number,
+  concurrency: number,
+  a: (index: number, loop: number) => Promise<Outcome>,
+  b: (index: number, loop: number) => Promise<Outcome>,
+): Promise<[LoadResult, LoadResult]> {
+  const slice = Math.max(1, Math.ceil(count / rounds));
+  const ra: LoadResult[] = [];
+  const rb: LoadResult[] = [];
+  for (let start = 0; start < count; start += slice) {
+    const n = Math.min(slice, count - start);
+    ra.push(await runLoad(n, concurrency, (i, loop) => a(start + i, loop)));
+    rb.push(await runLoad(n, concurrency, (i, loop) => b(start + i, loop)));
+  }
+  return [merge(ra), merge(rb)];
 }
 
 /** GETs over one keep-alive agent per target, asking for gzip like a browser does. */

@@ -11,7 +11,8 @@
 //      - MapServer 8's MVT output on the same tables (FastCGI behind nginx),
 //      - the platform over HTTP with a warm cache,
 //      - nginx serving the very bytes the platform sent, from files (the limit for cached bytes).
-// Everything runs on this machine's loopback; the load generator is bounded (a fixed count of requests).
+// Everything runs on this machine's loopback; the load generator is bounded (a fixed count of requests). Each pair
+// compared takes turns in slices (load.ts `compare`), so the machine's other load weighs on both sides alike.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,7 @@ import { createTestDatabase } from '../../server/testing/database.ts';
 import { tileQuery } from '../tile-sql.ts';
 import { TILE_QUERY_SETTINGS } from '../tile-service.ts';
 import { PROVINCE_BOUNDS } from '../tilejson.ts';
-import { httpClient, runLoad, type LoadResult } from './load.ts';
+import { compare, httpClient, runLoad, type LoadResult } from './load.ts';
 import { mapfile, openToNginx, startMapServer, startNginx } from './reference-servers.ts';
 import { BENCH_LAYERS, scaleUp } from './scale-up.ts';
 
@@ -169,11 +170,12 @@ async function main(): Promise<void> {
       await c.connect();
       clients.push(c);
     }
-    const runSql = (list: Job[], count: number) => runLoad(count, concurrency, async (i, loop) => {
+    const sqlRequest = (list: Job[]) => async (i: number, loop: number) => {
       const job = list[i % list.length]!;
       const { rows: [r] } = await clients[loop]!.query<{ mvt: Buffer | null }>(tileQuery(job.layer, job.tile));
       return { status: r?.mvt?.length ? 200 : 204, bytes: r?.mvt?.length ?? 0 };
-    });
+    };
+    const runSql = (list: Job[], count: number) => runLoad(count, concurrency, sqlRequest(list));
     // Warm the buffers (and prepare the statements) once, so neither side pays for reading from disk.
     for (const z of ZOOMS) await runSql(jobs.get(z)!, jobs.get(z)!.length);
 
@@ -201,13 +203,11 @@ async function main(): Promise<void> {
       `${nginx.mapserver!.url}/?mode=tile&tilemode=gmap&tile=${job.tile.x}+${job.tile.y}+${job.tile.z}&layers=${job.layer.id.replace('.', '_')}`;
     const uncachedCount = (z: number) => Math.max(jobs.get(z)!.length, z === 8 ? 12 : 60);
 
-    const sqlRate = new Map<number, number>();
     for (const z of ZOOMS) {
       const list = jobs.get(z)!;
-      const raw = await runSql(list, uncachedCount(z));
-      sqlRate.set(z, raw.tilesPerSecond);
+      const [raw, platform] = await compare(uncachedCount(z), z === 8 ? 2 : 4, concurrency, sqlRequest(list),
+        (i) => http.get(platformUrl(uncached.url, list[i % list.length]!)));
       record(z, 'SQL, prepared (limit)', raw);
-      const platform = await runLoad(uncachedCount(z), concurrency, (i) => http.get(platformUrl(uncached.url, list[i % list.length]!)));
       record(z, 'platform, uncached', platform, `${fmt(platform.tilesPerSecond / raw.tilesPerSecond, 2)}× SQL`);
       // MapServer encodes every feature at every zoom (no aggregation, no simplification): at z8 one pass is plenty.
       const ms = await runLoad(z === 8 ? list.length : uncachedCount(z), concurrency, (i) => http.get(mapserverUrl(list[i % list.length]!)));
@@ -241,8 +241,9 @@ async function main(): Promise<void> {
       const warm = await runLoad(list.length, cachedConcurrency, (i) => cachedHttp.get(platformUrl(cached.url, list[i]!)));
       // Enough requests for a steady rate, bounded to about 400 MB of tiles per mode.
       const count = Math.min(20_000, Math.max(list.length, Math.ceil(400e6 / Math.max(1, warm.meanBytes))));
-      const platform = await runLoad(count, cachedConcurrency, (i) => cachedHttp.get(platformUrl(cached.url, list[i % list.length]!)));
-      const files = await runLoad(count, cachedConcurrency, (i) => cachedHttp.get(platformUrl(nginx.tiles.url, list[i % list.length]!)));
+      const [platform, files] = await compare(count, 6, cachedConcurrency,
+        (i) => cachedHttp.get(platformUrl(cached.url, list[i % list.length]!)),
+        (i) => cachedHttp.get(platformUrl(nginx.tiles.url, list[i % list.length]!)));
       record(z, 'platform, cached', platform, `${fmt(platform.tilesPerSecond / files.tilesPerSecond, 2)}× nginx`);
       record(z, 'nginx, files (limit)', files);
     }
