@@ -17,6 +17,14 @@ import type { FeatureCursor, FeatureQuery } from './query.ts';
 export const BATCH_ROWS = 500;
 
 /**
+ * Pages beyond this size (and whole-layer reads) are streamed in larger batches with one batch read ahead, so the
+ * database writes the next batch while the server sends the last: a layer then streams about as fast as psql reads
+ * it, holding two batches (a few MB) whatever its size.
+ */
+export const LARGE_PAGE = 10_000;
+const LARGE_BATCH_ROWS = 2000;
+
+/**
  * Forward pages up to this size are read with one plain query instead of a cursor, asking for one row more than
  * the page: that row says whether a next page exists, so neither the cursor's extra round trips nor the neighbour
  * probe are needed. At most this many features (about 1 MB of GeoJSON) are held at once.
@@ -56,6 +64,8 @@ class CursorFeaturePage implements FeaturePage {
   #count = 0;
   #first: number | null = null;
   #last: number | null = null;
+  /** The read-ahead failed (its error is thrown by the next nextBatch; close must not touch the cursor then). */
+  #aheadFailed: unknown = null;
   /** A small page read whole: whether a row beyond it exists (null: not read that way). */
   #more: boolean | null = null;
 
@@ -65,6 +75,14 @@ class CursorFeaturePage implements FeaturePage {
     private readonly query: FeatureQuery,
     private readonly output?: FeatureOutput,
   ) {}
+
+  get #large(): boolean {
+    return this.query.limit === null || this.query.limit > LARGE_PAGE;
+  }
+
+  get #batchRows(): number {
+    return this.#large ? LARGE_BATCH_ROWS : BATCH_ROWS;
+  }
 
   #small(): boolean {
     const { limit, cursor } = this.query;
@@ -104,11 +122,11 @@ class CursorFeaturePage implements FeaturePage {
       this.#state = 'open';
     }
     if (this.#state !== 'open') return null;
-    const read = this.#cursor!.read(BATCH_ROWS);
+    const read = this.#reading ?? this.#cursor!.read(this.#batchRows);
     this.#reading = read;
     let rows: FeatureRow[];
     try {
-      rows = await read;
+      rows = (await read) as FeatureRow[];
     } catch (err) {
       // After an error the cursor has already synced with the server; closing it again would wait forever.
       this.#state = 'failed';
@@ -117,7 +135,15 @@ class CursorFeaturePage implements FeaturePage {
       this.#reading = null;
     }
     // A short read means the query completed and pg-cursor has closed the portal itself.
-    if (rows.length < BATCH_ROWS) this.#state = 'drained';
+    if (rows.length < this.#batchRows) this.#state = 'drained';
+    else if (this.#large) {
+      // Read ahead: the database writes the next batch while the caller sends this one (two batches at most).
+      const ahead = this.#cursor!.read(this.#batchRows);
+      ahead.catch((err: unknown) => {
+        this.#aheadFailed = err ?? true;
+      });
+      this.#reading = ahead;
+    }
     if (rows.length === 0) return null;
     this.#count += rows.length;
     this.#first ??= rows[0]!.fid;
@@ -160,7 +186,7 @@ class CursorFeaturePage implements FeaturePage {
     // A read in flight finishes first: closing the portal under it would interleave protocol messages.
     if (this.#reading) await this.#reading.catch(() => {});
     const cursor = this.#cursor;
-    const state = this.#state;
+    const state = this.#aheadFailed ? 'failed' : this.#state;
     this.#state = state === 'failed' ? 'failed' : 'closed';
     if (cursor && (state === 'open' || state === 'drained')) await cursor.close();
     // (A small page's plain query has no portal to close.)

@@ -22,6 +22,13 @@ export const DOWNLOAD_FORMATS = [
   { format: 'gpkg', title: 'GeoPackage' },
 ] as const;
 
+/** Licences named in the catalog that have a canonical page to link to (rel=license). */
+const knownLicences: Record<string, string> = {
+  'CC BY 4.0': 'https://creativecommons.org/licenses/by/4.0/',
+  'CC BY-SA 4.0': 'https://creativecommons.org/licenses/by-sa/4.0/',
+  'CC0 1.0': 'https://creativecommons.org/publicdomain/zero/1.0/',
+};
+
 export interface Link {
   href: string;
   rel: string;
@@ -66,10 +73,8 @@ export function collectionDocument(request: FastifyRequest, layer: Layer, extent
       href: `${base}/api/layers/${id}/download?format=${format}`, rel: 'enclosure', type: 'application/zip', title: `Download: ${title}`,
     })),
   ];
-  if (/^https?:\/\//i.test(layer.licence) || layer.licence.startsWith('CC ')) {
-    const ccBy = /^CC BY 4\.0$/i.test(layer.licence) ? 'https://creativecommons.org/licenses/by/4.0/' : null;
-    if (ccBy) links.push({ href: ccBy, rel: 'license', type: 'text/html', title: layer.licence });
-  }
+  const licenceUrl = /^https?:\/\//i.test(layer.licence) ? layer.licence : knownLicences[layer.licence.trim().toUpperCase()];
+  if (licenceUrl) links.push({ href: licenceUrl, rel: 'license', type: 'text/html', title: layer.licence });
   if (servesOgcTiles(request.server)) {
     links.push({ href: `${self}/tiles`, rel: REL_TILESETS_VECTOR, type: 'application/json', title: 'Vector tiles' });
   }

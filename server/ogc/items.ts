@@ -5,7 +5,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { findLayer, type Layer } from '../catalog/catalog.ts';
-import { AppError } from '../errors.ts';
 import type { CrsDefinition } from '../features/crs.ts';
 import { FeatureCollectionStream, withMembers } from '../features/geojson-stream.ts';
 import { digest, etagMatches, weakEtag } from '../features/http-caching.ts';
@@ -241,5 +240,3 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
     return reply.type(`${GEOJSON}; charset=utf-8`).send(body);
   });
 }
-
-export const badFeatureBody = (message: string) => new AppError(400, 'invalid_feature', message);

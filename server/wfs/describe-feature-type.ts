@@ -1,5 +1,5 @@
 // DescribeFeatureType: an XML Schema (GML 3.2 application schema) from each layer's attribute schema — the types
-// the GML output writes, every attribute optional (xmlforest leaves nulls out).
+// the GML output writes, every attribute optional (nulls are left out of the features).
 import type { AttributeType } from '../catalog/attributes.ts';
 import type { GeometryFamily, Layer } from '../catalog/catalog.ts';
 import { GML_GEOMETRY_PROPERTY } from '../features/gml-sql.ts';
