@@ -1,8 +1,13 @@
 // The public web map against a real server with the demo data, in Debian's Chromium: what a visitor sees,
-// clicks and shares.
+// clicks and shares. The map is drawn from the server's style (/styles/default.json).
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import zlib from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../infra/demo/accounts.ts';
+import { login } from '../server/testing/http.ts';
 import { startTestServer, type TestServer } from '../server/testing/server.ts';
 import { ensureWebBuilt, jumpAndSettle, launchBrowser, screenshot, waitForMapIdle, watchForProblems } from './browser.ts';
 import { decodePng, distinctColours } from './png.ts';
@@ -10,6 +15,14 @@ import { decodePng, distinctColours } from './png.ts';
 const COMMUNES = 'tai_nguyen.ranh_gioi_xa';
 const ROADS = 'giao_thong.quoc_lo';
 const GEOSITES = 'van_hoa.diem_di_san_dia_chat';
+const PLANNING = 'xay_dung.quy_hoach_su_dung_dat';
+const LIGHTS = 'do_thi.den_chieu_sang';
+/** Restricted: the Department of Construction's viewer (xem.xaydung) may read it, a visitor may not. */
+const BTS = 'thong_tin.tram_bts';
+/** In the densest z13 tile of the street lights (tiles/tile-size.test.ts), so they are aggregated there. */
+const CITY_LIGHTS: [number, number] = [106.2366, 22.66];
+/** The colour of every tile the local "online" tile server answers with. */
+const ONLINE_TILE_RGB: [number, number, number] = [200, 30, 120];
 const BAN_GIOC: [number, number] = [106.721998, 22.856402];
 const PROVINCE = { west: 105.25, south: 22.3, east: 106.85, north: 23.15 };
 
@@ -32,15 +45,43 @@ function vietnamTime(iso: string): string {
   return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
 }
 
+/** The features of a catalog layer drawn on screen now (the MVT layer of the composite source is named after it). */
 async function renderedFeatures(page: Page, layerId: string): Promise<Array<Record<string, unknown>>> {
   return page.evaluate(
     (id) =>
       window
         .cbMap!.queryRenderedFeatures()
-        .filter((f) => f.source === id)
+        .filter((f) => f.sourceLayer === id)
         .map((f) => ({ ...f.properties })),
     layerId,
   );
+}
+
+/** A 256-pixel PNG of one colour: what the local stand-in for an online tile service answers. */
+function solidPng([r, g, b]: [number, number, number]): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body), 8 + data.length);
+    return out;
+  };
+  const size = 256;
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => [r, g, b]).flat())]);
+  const pixels = zlib.deflateSync(Buffer.concat(Array.from({ length: size }, () => row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** The page's pixel at a point of the map, from a screenshot. */
+async function mapPixel(page: Page, at: { x: number; y: number }): Promise<[number, number, number]> {
+  const png = decodePng(await page.screenshot());
+  const i = (Math.round(at.y) * png.width + Math.round(at.x)) * png.channels;
+  return [png.pixels[i]!, png.pixels[i + 1]!, png.pixels[i + 2]!];
 }
 
 /** Where a coordinate is drawn, in page pixels. */
@@ -63,6 +104,8 @@ describe('the public web map', () => {
   let context: BrowserContext;
   let page: Page;
   let problems: string[];
+  /** Every address the page asked for: all of them must be the platform's own. */
+  let requested: string[];
   let layers: Map<string, CatalogLayer>;
 
   const layer = (id: string): CatalogLayer => {
@@ -82,6 +125,8 @@ describe('the public web map', () => {
     context.setDefaultTimeout(90_000);
     page = await context.newPage();
     problems = watchForProblems(page);
+    requested = [];
+    page.on('request', (request) => requested.push(request.url()));
     await page.goto(`${server.url}/`);
     await waitForMapIdle(page);
   });
@@ -120,6 +165,27 @@ describe('the public web map', () => {
       geosites.some((p) => String(p[nameAttribute]).includes('Bản Giốc')),
       `Thác Bản Giốc is among the drawn geosites: ${geosites.map((p) => p[nameAttribute]).join(', ')}`,
     );
+  });
+
+  it('draws from the server\'s style: one composite source, each style layer naming its catalog layer', async () => {
+    const served = (await (await fetch(`${server.url}/styles/default.json`)).json()) as { layers: Array<{ id: string }> };
+    const drawn = await page.evaluate(() => {
+      const style = window.cbMap!.getStyle();
+      const features = window.cbMap!.queryRenderedFeatures();
+      return {
+        layers: style.layers.map((l) => ({ id: l.id, catalog: (l.metadata as Record<string, unknown> | undefined)?.['cb:layer'] ?? null })),
+        sources: Object.entries(style.sources).map(([id, src]) => `${id}:${src.type}`),
+        featureSources: [...new Set(features.map((f) => f.source))],
+        featureLayers: [...new Set(features.map((f) => `${f.sourceLayer}=${(f.layer.metadata as Record<string, unknown> | undefined)?.['cb:layer']}`))],
+      };
+    });
+    assert.deepEqual(drawn.layers.map((l) => l.id), served.layers.map((l) => l.id));
+    assert.deepEqual(drawn.sources, ['cb:vector']);
+    assert.deepEqual(drawn.featureSources, ['cb']);
+    assert.ok(drawn.featureLayers.length >= 3 && drawn.featureLayers.every((pair) => pair.split('=')[0] === pair.split('=')[1]), drawn.featureLayers.join());
+    assert.ok(drawn.layers.slice(1).every((l) => typeof l.catalog === 'string'), 'every layer but the background draws a catalog layer');
+    assert.ok(!drawn.layers.some((l) => l.catalog === BTS), 'a visitor\'s style has no restricted layer');
+    assert.equal(await page.getByTestId('basemap-switch').count(), 0, 'no online basemap is configured: no switch');
   });
 
   it('clicking Thác Bản Giốc opens its card with the owner, the source and the last update', async () => {
@@ -166,6 +232,8 @@ describe('the public web map', () => {
     assert.equal(await page.getByTestId('popup-owner').textContent(), geosites.owner.name_en);
     const provenanceLabels = await page.locator('[data-testid="popup-provenance"] dt').allTextContents();
     assert.deepEqual(provenanceLabels.slice(0, 3), ['Owning agency', 'Source', 'Last updated']);
+    assert.equal(await page.getByTestId(`layer-data-page-${GEOSITES}`).textContent(), 'Data page');
+    assert.equal(await page.getByLabel(`Opacity of the layer “${geosites.title_en}”`).getAttribute('data-testid'), `layer-opacity-${GEOSITES}`);
     await screenshot(page, 'map-popup-en.png');
     await page.getByTestId('lang-vi').click();
     assert.equal(await page.getByTestId('app-title').textContent(), 'Cổng dữ liệu GIS chuyên ngành tỉnh Cao Bằng');
@@ -212,6 +280,131 @@ describe('the public web map', () => {
     await waitForMapIdle(page);
   });
 
+  it('each layer links to its data page', async () => {
+    for (const id of [GEOSITES, ROADS, PLANNING]) {
+      const link = page.getByRole('link', { name: `Trang dữ liệu của lớp «${layer(id).title_vi}»`, exact: true });
+      assert.equal(await link.textContent(), 'Trang dữ liệu');
+      assert.equal(await link.getAttribute('href'), `/layer.html?id=${id}`);
+    }
+  });
+
+  it('the opacity slider fades a layer\'s drawing, from the keyboard, and the address keeps it', async () => {
+    const roads = layer(ROADS);
+    const slider = page.getByLabel(`Độ mờ đục của lớp «${roads.title_vi}»`, { exact: true });
+    const paint = (id: string, property: string) => page.evaluate(([i, p]) => window.cbMap!.getPaintProperty(i!, p as 'line-opacity') ?? null, [id, property]);
+    assert.equal(await slider.inputValue(), '100');
+    assert.equal(await paint(`${ROADS}:line`, 'line-opacity'), null, 'the served style leaves it at MapLibre\'s 1');
+    await slider.focus();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await slider.inputValue(), '40');
+    assert.equal(await slider.getAttribute('aria-valuetext'), '40%');
+    assert.equal(await page.locator(`li[data-layer-id="${ROADS}"] .opacity-value`).textContent(), '40%');
+    assert.equal(await paint(`${ROADS}:line`, 'line-opacity'), 0.4);
+    await page.waitForFunction((id) => new URLSearchParams(window.location.hash.slice(1)).get('opacity') === `${id}:40`, ROADS);
+    assert.ok((await renderedFeatures(page, ROADS)).length > 0, 'faded, not hidden');
+
+    // A polygon: its fill keeps the selected-feature emphasis, scaled; its outline fades too.
+    const planning = page.getByLabel(`Độ mờ đục của lớp «${layer(PLANNING).title_vi}»`, { exact: true });
+    const servedFill = await paint(`${PLANNING}:fill`, 'fill-opacity');
+    await planning.focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    assert.deepEqual(await paint(`${PLANNING}:fill`, 'fill-opacity'), ['*', servedFill, 0.9]);
+    assert.equal(await paint(`${PLANNING}:outline`, 'line-opacity'), 0.9);
+
+    await page.waitForFunction(() => (new URLSearchParams(window.location.hash.slice(1)).get('opacity') ?? '').split(',').length === 2);
+    await page.reload();
+    await waitForMapIdle(page);
+    assert.equal(await slider.inputValue(), '40');
+    assert.equal(await paint(`${ROADS}:line`, 'line-opacity'), 0.4);
+    assert.deepEqual(await paint(`${PLANNING}:fill`, 'fill-opacity'), ['*', servedFill, 0.9]);
+
+    await slider.focus();
+    await page.keyboard.press('End');
+    await planning.focus();
+    await page.keyboard.press('End');
+    assert.equal(await paint(`${ROADS}:line`, 'line-opacity'), null, 'back to the served look');
+    assert.deepEqual(await paint(`${PLANNING}:fill`, 'fill-opacity'), servedFill);
+    await page.waitForFunction(() => !new URLSearchParams(window.location.hash.slice(1)).has('opacity'));
+  });
+
+  it('a crowd of street lights drawn as one says how many it is and zooms in, instead of a bogus feature', async () => {
+    await jumpAndSettle(page, { center: CITY_LIGHTS, zoom: 13.4 });
+    // A place where every point a click picks up is an aggregate of street lights (points are drawn over the streets).
+    const crowd = await page.evaluate((id) => {
+      const map = window.cbMap!;
+      const rect = map.getContainer().getBoundingClientRect();
+      const aggregates = map.queryRenderedFeatures({ layers: [`${id}:circle`] }).filter((f) => Number(f.properties._count) > 1);
+      aggregates.sort((a, b) => Number(b.properties._count) - Number(a.properties._count));
+      for (const candidate of aggregates) {
+        if (candidate.geometry.type !== 'Point') continue;
+        const p = map.project(candidate.geometry.coordinates as [number, number]);
+        // Clear of the edges, where the controls sit over the map.
+        if (Math.abs(p.x - rect.width / 2) > rect.width / 3 || Math.abs(p.y - rect.height / 2) > rect.height / 3) continue;
+        const picked = map.queryRenderedFeatures([[p.x - 5, p.y - 5], [p.x + 5, p.y + 5]])
+          .filter((f) => (f.layer.metadata as Record<string, unknown> | undefined)?.['cb:base'] === false);
+        const points = picked.filter((f) => f.layer.type === 'circle');
+        if (picked[0]?.layer.type === 'circle' && points.every((f) => f.sourceLayer === id && Number(f.properties._count) > 1)) {
+          return { x: rect.left + p.x, y: rect.top + p.y, counts: points.map((f) => Number(f.properties._count)), zoom: map.getZoom() };
+        }
+      }
+      return null;
+    }, LIGHTS);
+    assert.ok(crowd, 'aggregated street lights are drawn in the city');
+    await page.mouse.click(crowd.x, crowd.y);
+    await page.getByTestId('popup-aggregate').waitFor();
+    assert.equal(await page.getByTestId('popup-layer').textContent(), layer(LIGHTS).title_vi);
+    const title = (await page.getByTestId('popup-title').textContent()) ?? '';
+    const counts = crowd.counts.map((n) => `${new Intl.NumberFormat('vi-VN').format(n)} điểm`);
+    assert.ok(counts.includes(title), `${title} is one of ${counts.join(', ')}`);
+    // Not a feature: no feature id, no error report, no API link, no attributes.
+    for (const hook of ['popup-report', 'popup-api-link', 'popup-attributes']) assert.equal(await page.getByTestId(hook).count(), 0, hook);
+    assert.equal(await page.locator('[data-attribute="fid"]').count(), 0);
+    assert.equal(await page.getByTestId('popup-owner').textContent(), layer(LIGHTS).owner.name_vi);
+    await page.getByTestId('popup-zoom-in').click();
+    await waitForMapIdle(page);
+    assert.equal(await page.getByTestId('popup').count(), 0);
+    const zoom = await page.evaluate(() => window.cbMap!.getZoom());
+    assert.ok(Math.abs(zoom - (crowd.zoom + 2)) < 0.01, `zoomed in two levels: ${crowd.zoom} → ${zoom}`);
+    await page.getByTestId('home-button').click();
+    await waitForMapIdle(page);
+  });
+
+  it('a signed-in reader of the restricted layer finds it in the tree and on the map; a visitor does not', async () => {
+    assert.ok(!layers.has(BTS) && (await page.locator(`li[data-layer-id="${BTS}"]`).count()) === 0);
+    const reader = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
+    reader.setDefaultTimeout(90_000);
+    try {
+      const session = await login(server.url, 'xem.xaydung', DEMO_PASSWORD);
+      const readable = (await (await fetch(`${server.url}/api/layers`, { headers: { cookie: session.cookie } })).json()) as { layers: CatalogLayer[] };
+      const bts = readable.layers.find((l) => l.id === BTS);
+      assert.ok(bts, 'the reader may read the base stations');
+      const [name, ...value] = session.cookie.split('=');
+      await reader.addCookies([{ name: name!, value: value.join('='), url: server.url }]);
+      const signedIn = await reader.newPage();
+      const readerProblems = watchForProblems(signedIn);
+      await signedIn.goto(`${server.url}/#map=11.00/22.66000/106.25000&layers=${BTS},${COMMUNES}`);
+      await waitForMapIdle(signedIn);
+      const toggle = signedIn.getByLabel(bts.title_vi, { exact: true });
+      assert.ok(await toggle.isChecked());
+      assert.equal(await signedIn.locator(`li[data-layer-id="${BTS}"] .badge`).textContent(), 'Hạn chế');
+      const drawn = await renderedFeatures(signedIn, BTS);
+      assert.ok(drawn.length > 0, 'the stations are drawn for the reader');
+      assert.deepEqual(readerProblems, []);
+    } finally {
+      await reader.close();
+    }
+    // The visitor's page, asked for the same layer, still has none of it.
+    await page.goto(`${server.url}/#map=11.00/22.66000/106.25000&layers=${BTS},${COMMUNES}`);
+    await waitForMapIdle(page);
+    assert.equal(await page.locator(`li[data-layer-id="${BTS}"]`).count(), 0);
+    assert.equal((await renderedFeatures(page, BTS)).length, 0);
+    assert.ok((await renderedFeatures(page, COMMUNES)).length > 0);
+    await page.goto(`${server.url}/`);
+    await waitForMapIdle(page);
+  });
+
   it('paints a real map, not a blank page', async () => {
     const png = decodePng(await screenshot(page, 'map-province-vi.png'));
     assert.equal(png.width, 1280);
@@ -250,7 +443,89 @@ describe('the public web map', () => {
     }
   });
 
-  it('says nothing wrong in the console', () => {
+  it('says nothing wrong in the console, and asked nothing of any other server', () => {
     assert.deepEqual(problems, []);
+    const elsewhere = requested.filter((url) => !url.startsWith(`${server.url}/`) && !/^(data|blob):/.test(url));
+    assert.deepEqual(elsewhere, []);
+    assert.ok(requested.some((url) => url.startsWith(`${server.url}/styles/default.json`)), 'the style came from the server');
+  });
+});
+
+describe('the online basemap, when the server is configured with one', () => {
+  let server: TestServer;
+  let tiles: http.Server;
+  let tileRequests: string[];
+  let browser: Browser;
+
+  before(async () => {
+    ensureWebBuilt();
+    // Stands in for an online tile service, on loopback: nothing leaves the machine.
+    const png = solidPng(ONLINE_TILE_RGB);
+    tileRequests = [];
+    tiles = http.createServer((req, res) => {
+      tileRequests.push(req.url ?? '');
+      const ok = /^\/nen\/\d+\/\d+\/\d+\.png$/.test(req.url ?? '');
+      res.writeHead(ok ? 200 : 404, { 'content-type': ok ? 'image/png' : 'text/plain', 'access-control-allow-origin': '*' });
+      res.end(ok ? png : 'not a tile');
+    });
+    await new Promise<void>((resolve) => tiles.listen(0, '127.0.0.1', resolve));
+    const port = (tiles.address() as AddressInfo).port;
+    server = await startTestServer({
+      demo: true,
+      env: { ONLINE_BASEMAP_URL: `http://127.0.0.1:${port}/nen/{z}/{x}/{y}.png`, ONLINE_BASEMAP_ATTRIBUTION: '© Nền thử nghiệm' },
+    });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await new Promise((resolve) => tiles?.close(resolve));
+  });
+
+  it('starts offline and fetches no online tile; the switch shows the online tiles and puts it in the address', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
+    context.setDefaultTimeout(90_000);
+    try {
+      const page = await context.newPage();
+      const problems = watchForProblems(page);
+      // Far east of the province, where the offline basemap is only the plain background.
+      await page.goto(`${server.url}/#map=9.00/24.80000/108.80000`);
+      await waitForMapIdle(page);
+      const offline = page.getByTestId('basemap-offline');
+      const online = page.getByTestId('basemap-online');
+      assert.equal(await page.getByRole('group', { name: 'Bản đồ nền' }).count(), 1);
+      assert.equal(await offline.textContent(), 'Nền offline');
+      assert.equal(await online.textContent(), 'Nền trực tuyến');
+      assert.equal(await offline.getAttribute('aria-pressed'), 'true');
+      assert.equal(await online.getAttribute('aria-pressed'), 'false');
+      const box = (await page.getByTestId('map').boundingBox())!;
+      const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      const before = await mapPixel(page, centre);
+      assert.notDeepEqual(before, ONLINE_TILE_RGB);
+      assert.deepEqual(tileRequests, [], 'a hidden online basemap costs no request');
+
+      await online.focus();
+      await page.keyboard.press('Enter');
+      await waitForMapIdle(page);
+      assert.equal(await online.getAttribute('aria-pressed'), 'true');
+      // 256-pixel tiles: at map zoom 9 they are z10.
+      assert.ok(tileRequests.length > 0 && tileRequests.every((url) => /^\/nen\/10\/\d+\/\d+\.png$/.test(url)), tileRequests.join());
+      const after = await mapPixel(page, centre);
+      assert.ok(after.every((c, i) => Math.abs(c - ONLINE_TILE_RGB[i]!) <= 3), `the online tiles are on screen: ${after.join(',')}`);
+      assert.match((await page.locator('.maplibregl-ctrl-attrib').textContent()) ?? '', /© Nền thử nghiệm/);
+      await page.waitForFunction(() => new URLSearchParams(window.location.hash.slice(1)).get('basemap') === 'online');
+
+      await page.getByTestId('lang-en').click();
+      assert.equal(await page.getByRole('group', { name: 'Basemap' }).count(), 1);
+      assert.equal(await online.textContent(), 'Online basemap');
+      await offline.click();
+      await waitForMapIdle(page);
+      assert.deepEqual(await mapPixel(page, centre), before);
+      await page.waitForFunction(() => !new URLSearchParams(window.location.hash.slice(1)).has('basemap'));
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -42,6 +42,10 @@ const schema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   /** Largest upload an import accepts (bytes); a larger one is refused with 413. */
   IMPORT_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
+  /** An import left in preview (or failed) this long is expired: its staging tables and upload file are removed. */
+  IMPORT_PREVIEW_MAX_AGE_HOURS: z.coerce.number().min(1).default(72),
+  /** When the clean-up of expired imports runs: cron (minute hour day month weekday), Vietnam time. */
+  IMPORT_CLEANUP_CRON: z.string().regex(/^\S+(\s+\S+){4}$/, 'five cron fields: minute hour day month weekday').default('40 * * * *'),
   /**
    * Addresses of the reverse proxies allowed to set X-Forwarded-For (proxy-addr syntax: 'loopback', IPs, CIDRs,
    * comma-separated). Anyone else's header is ignored, so rate limits per address cannot be dodged.
@@ -69,6 +73,18 @@ const schema = z.object({
   ALERT_COMMAND: z.string().min(1).optional(),
   /** Alert hook: a URL that gets the alert as a JSON POST (a chat or paging system). */
   ALERT_WEBHOOK_URL: z.string().url().optional(),
+  /**
+   * An online raster basemap the map may offer under the platform's own layers ("Nền trực tuyến"): an XYZ tile
+   * URL template with {z}, {x} and {y}, e.g. https://tile.example.vn/{z}/{x}/{y}.png. Unset (the default): the
+   * map shows only the offline basemap drawn from our own data, and nothing is fetched from the internet.
+   */
+  ONLINE_BASEMAP_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL')
+    .refine((v) => ['{z}', '{x}', '{y}'].every((p) => v.includes(p)), 'a tile URL template with {z}, {x} and {y}')
+    .optional(),
+  /** Who the online basemap's tiles come from, shown in the map's attribution (HTML allowed, e.g. a link). */
+  ONLINE_BASEMAP_ATTRIBUTION: z.string().default(''),
   /** On SIGTERM: how long in-flight requests and running jobs get to finish before the process exits anyway. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
@@ -77,7 +93,7 @@ export type Config = z.infer<typeof schema>;
 
 const known = new Set(Object.keys(schema.shape));
 // Settings that look like ours but are not: most likely a typo the operator would want to hear about.
-const ourPrefixes = ['FEATURES_', 'FEED_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE', 'ADMIN_', 'BACKUP_', 'ALERT_', 'SHUTDOWN_', 'READ_'];
+const ourPrefixes = ['FEATURES_', 'FEED_', 'TILE_', 'LOCAL_PG_', 'APP_DATABASE', 'ADMIN_', 'BACKUP_', 'ALERT_', 'SHUTDOWN_', 'READ_', 'ONLINE_BASEMAP_'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string> = {};

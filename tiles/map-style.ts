@@ -1,10 +1,11 @@
 // Catalog styles → MapLibre style documents, served by the platform (server/routes/styles.ts): one per layer,
-// one per sector, and the default map the web app shows. The look is the web app's (web/src/map-style.ts, whose
-// choices this mirrors): no external tiles, glyphs or sprites, a plain background with the platform's own province
-// outline, communes and water drawn under the thematic layers, categories as `match` expressions, and the same
-// style layer ids (`<catalog id>:<part>`) so the app's layer toggles, picking and selection keep working.
-// The difference: the sector and default styles take their layers from one composite source, one request per
-// tile for the whole map instead of one per layer.
+// one per sector, and the default map the web app and the editor show (web/src/map-style.ts reads it; nothing
+// builds a style anywhere else). No external tiles, glyphs or sprites unless the operator configures an online
+// basemap: a plain background with the platform's own province outline, communes and water drawn under the
+// thematic layers, categories as `match` expressions. Style layer ids are `<catalog id>:<part>` and every layer
+// names its catalog layer in `metadata['cb:layer']` (and `'cb:base'` for the basemap's boundaries and water), so
+// clients toggle, pick and select by catalog layer without knowing the parts. The sector and default styles take
+// their layers from one composite source, one request per tile for the whole map instead of one per layer.
 import type {
   BackgroundLayerSpecification,
   CircleLayerSpecification,
@@ -26,6 +27,8 @@ export const COMMUNE_LAYER_ID = 'tai_nguyen.ranh_gioi_xa';
 export const COMPOSITE_SOURCE_ID = 'cb';
 /** The basemap layers of a sector style that are not in the sector. */
 export const BASEMAP_SOURCE_ID = 'cb-basemap';
+/** The source and the layer of the optional online raster basemap (ONLINE_BASEMAP_URL), hidden until asked for. */
+export const ONLINE_BASEMAP_ID = 'online-basemap';
 const BACKGROUND_COLOR = '#dfe4e8';
 const LAND_COLOR = '#f7f6f1';
 const DEFAULT_COLOR = '#3b6ea5';
@@ -118,7 +121,7 @@ function pointRadius(r: number): ExpressionSpecification {
 function layersFor(layer: Layer, source: string): Array<{ spec: LayerSpecification; rank: number }> {
   const style = layerStyleOf(layer);
   const color = colorExpression(style);
-  const common = { source, 'source-layer': layer.id, minzoom: layer.minZoom, metadata: { 'cb:layer': layer.id } };
+  const common = { source, 'source-layer': layer.id, minzoom: layer.minZoom, metadata: { 'cb:layer': layer.id, 'cb:base': isBaseLayer(layer) } };
   const layout = { visibility: 'visible' as const };
   if (layer.geometryFamily === 'point') {
     const r = style.radius ?? 5;
@@ -218,10 +221,28 @@ function vectorSource(spec: StyleSourceSpec): VectorSourceSpecification {
   return source;
 }
 
+/** An XYZ raster tile service the operator chose to offer under the platform's layers (server/config.ts). */
+export interface OnlineBasemap {
+  /** URL template with {z}, {x} and {y}. */
+  tiles: string;
+  attribution: string;
+}
+
 export interface StyleSpecInput {
   name: string;
   /** Drawn in `rank` order; within a rank in the order given (catalog order). */
   sources: StyleSourceSpec[];
+  onlineBasemap?: OnlineBasemap | null;
+}
+
+/**
+ * The online basemap goes over the province's land (which would hide it) and under everything else. It starts
+ * hidden: MapLibre asks no tile of a source whose layers are all hidden, so nothing leaves the network until a
+ * user switches to it.
+ */
+function onlineBasemapLayer(basemap: OnlineBasemap, sources: StyleSpecification['sources']): LayerSpecification {
+  sources[ONLINE_BASEMAP_ID] = { type: 'raster', tiles: [basemap.tiles], tileSize: 256, maxzoom: 19, attribution: basemap.attribution };
+  return { id: ONLINE_BASEMAP_ID, type: 'raster', source: ONLINE_BASEMAP_ID, layout: { visibility: 'none' }, metadata: { 'cb:basemap': 'online' } };
 }
 
 export function buildStyle(input: StyleSpecInput): StyleSpecification {
@@ -237,6 +258,11 @@ export function buildStyle(input: StyleSpecInput): StyleSpecification {
   }
   drawn.sort((a, b) => a.rank - b.rank || a.order - b.order);
   const background: BackgroundLayerSpecification = { id: 'background', type: 'background', paint: { 'background-color': BACKGROUND_COLOR } };
+  const layers: LayerSpecification[] = [background, ...drawn.map((d) => d.spec)];
+  if (input.onlineBasemap) {
+    const land = layers.findIndex((l) => l.id.endsWith(':land'));
+    layers.splice(land < 0 ? 1 : land + 1, 0, onlineBasemapLayer(input.onlineBasemap, sources));
+  }
   const [w, s, e, n] = PROVINCE_BOUNDS;
   return {
     version: 8,
@@ -246,6 +272,6 @@ export function buildStyle(input: StyleSpecInput): StyleSpecification {
     center: [Number(((w + e) / 2).toFixed(4)), Number(((s + n) / 2).toFixed(4))],
     zoom: 8,
     sources,
-    layers: [background, ...drawn.map((d) => d.spec)],
+    layers,
   };
 }

@@ -6,10 +6,9 @@ import { VectorTile } from '@mapbox/vector-tile';
 import { validateStyleMin, type LayerSpecification, type StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { PbfReader } from 'pbf';
 import { DEMO_PASSWORD } from '../../infra/demo/accounts.ts';
+import { loadConfig } from '../config.ts';
 import { login } from '../testing/http.ts';
 import { startTestServer, type TestServer } from '../testing/server.ts';
-// The look the web app builds for itself today: the served default style must draw the same.
-import { buildStyle as buildWebStyle } from '../../web/src/map-style.ts';
 import type { Catalog } from '../../web/src/catalog.ts';
 
 const BTS = 'thong_tin.tram_bts';
@@ -45,23 +44,24 @@ describe('MapLibre styles', () => {
     offline((await style('/styles/default.json', { cookie: btsReader })).style);
   });
 
-  test('it draws what the web app draws today: the same layers, order, zooms, colours and categories', async () => {
+  test('it draws every layer of the catalog, named after it, at its zooms, with the basemap marked as such', async () => {
     const { style: served } = await style('/styles/default.json');
     const catalog = (await get('/api/layers')).json() as Catalog;
-    const web = buildWebStyle(catalog, new Set(catalog.layers.map((l) => l.id)));
-    assert.deepEqual(served.layers.map((l) => l.id), web.layers.map((l) => l.id));
     // Background; 12 public layers: 3 point, 4 line, 5 polygon (fill and outline), the province's land too.
     assert.equal(served.layers.length, 1 + 3 + 4 + 5 * 2 + 1);
-    const comparable = (l: LayerSpecification) => {
-      const { source, metadata, paint, ...rest } = l as LayerSpecification & { source?: string; metadata?: unknown; paint?: Record<string, unknown> };
-      void source;
-      void metadata;
-      // Circle sizes differ on purpose: aggregated points (`_count`) are drawn larger.
-      const { 'circle-radius': radius, ...otherPaint } = paint ?? {};
-      void radius;
-      return { ...rest, paint: otherPaint };
-    };
-    for (let i = 0; i < web.layers.length; i++) assert.deepEqual(comparable(served.layers[i]!), comparable(web.layers[i]!), web.layers[i]!.id);
+    const parts = { point: ['circle'], line: ['line'], polygon: ['fill', 'outline'] };
+    const drawn = served.layers.slice(1) as Array<LayerSpecification & { 'source-layer': string; minzoom: number; metadata: Record<string, unknown> }>;
+    for (const layer of catalog.layers) {
+      const own = drawn.filter((l) => l.metadata['cb:layer'] === layer.id);
+      const expected = parts[layer.geometry_family].map((part) => `${layer.id}:${part}`);
+      assert.deepEqual(own.map((l) => l.id).filter((id) => !id.endsWith(':land')).sort(), expected.sort(), layer.id);
+      for (const l of own) {
+        assert.equal(l['source-layer'], layer.id, l.id);
+        assert.equal(l.minzoom, layer.min_zoom, l.id);
+        assert.equal(l.metadata['cb:base'], ['tai_nguyen.ranh_gioi_tinh', 'tai_nguyen.ranh_gioi_xa', 'tai_nguyen.song_suoi', 'tai_nguyen.ho_ao'].includes(layer.id), l.id);
+      }
+    }
+    assert.equal(drawn.filter((l) => typeof l.metadata['cb:layer'] === 'string').length, drawn.length, 'every drawn layer names its catalog layer');
     // The basemap is under the thematic layers, and points are on top.
     const ids = served.layers.map((l) => l.id);
     assert.deepEqual(ids.slice(0, 4), ['background', 'tai_nguyen.ranh_gioi_tinh:land', 'tai_nguyen.ranh_gioi_tinh:fill', 'tai_nguyen.ranh_gioi_xa:fill']);
@@ -80,7 +80,7 @@ describe('MapLibre styles', () => {
       pairs: { 'Đường tỉnh': '#e6550d', 'Đường huyện': '#fd8d3c', 'Đường xã': '#fdae6b', 'Đường thôn, xóm': '#bdbdbd' } });
     assert.deepEqual(matchOf(paintOf(served, 'do_thi.den_chieu_sang:circle')['circle-color']), { input: ['to-string', ['get', 'trang_thai']],
       otherwise: '#ffcc00', pairs: { 'Hoạt động': '#ffcc00', 'Hỏng': '#e31a1c', 'Đang bảo trì': '#ff7f00' } });
-    // Aggregated points grow with their count; single ones keep the web app's radius.
+    // Aggregated points grow with their count.
     const radius = JSON.stringify(paintOf(served, 'do_thi.den_chieu_sang:circle')['circle-radius']);
     assert.match(radius, /\["has","_count"\]/);
     assert.match(radius, /"log10"/);
@@ -159,5 +159,38 @@ describe('MapLibre styles', () => {
       assert.equal(res.statusCode, 404, bad);
       assert.equal(res.json().code, 'sector_not_found');
     }
+  });
+
+  test('the online basemap: offered hidden, over the land, only when configured', async () => {
+    const { style: plain } = await style('/styles/default.json');
+    assert.ok(!plain.layers.some((l) => l.type === 'raster') && !Object.values(plain.sources).some((src) => src.type === 'raster'));
+    const online = await startTestServer({ demo: true, env: { ONLINE_BASEMAP_URL: 'http://127.0.0.1:9/nen/{z}/{x}/{y}.png', ONLINE_BASEMAP_ATTRIBUTION: '© Nền thử' } });
+    try {
+      const res = await online.app.inject({ method: 'GET', url: '/styles/default.json' });
+      assert.equal(res.statusCode, 200);
+      const s = res.json() as StyleSpecification;
+      assert.deepEqual(validateStyleMin(s), []);
+      assert.deepEqual(s.sources['online-basemap'], { type: 'raster', tiles: ['http://127.0.0.1:9/nen/{z}/{x}/{y}.png'], tileSize: 256, maxzoom: 19, attribution: '© Nền thử' });
+      const layer = s.layers.find((l) => l.id === 'online-basemap') as LayerSpecification & { layout: { visibility: string } };
+      assert.equal(layer.type, 'raster');
+      assert.equal(layer.layout.visibility, 'none');
+      assert.equal(s.layers.indexOf(layer), s.layers.findIndex((l) => l.id.endsWith(':land')) + 1);
+      // The other styles stay offline.
+      const sector = await online.app.inject({ method: 'GET', url: '/styles/sector/tai_nguyen.json' });
+      assert.ok(!sector.body.includes('online-basemap'));
+    } finally {
+      await online.close();
+    }
+  });
+});
+
+describe('the online basemap setting', () => {
+  test('is unset by default, and refuses what is not an http(s) tile URL template', () => {
+    const env = { ...process.env, ONLINE_BASEMAP_URL: '', ONLINE_BASEMAP_ATTRIBUTION: '' };
+    assert.equal(loadConfig(env).ONLINE_BASEMAP_URL, undefined);
+    assert.equal(loadConfig({ ...env, ONLINE_BASEMAP_URL: 'https://t.example.vn/{z}/{x}/{y}.png' }).ONLINE_BASEMAP_URL, 'https://t.example.vn/{z}/{x}/{y}.png');
+    assert.throws(() => loadConfig({ ...env, ONLINE_BASEMAP_URL: 'https://t.example.vn/{z}/{x}.png' }),
+      { message: /ONLINE_BASEMAP_URL: a tile URL template with \{z\}, \{x\} and \{y\}/ });
+    assert.throws(() => loadConfig({ ...env, ONLINE_BASEMAP_URL: 'file:///tiles/{z}/{x}/{y}.png' }), { message: /ONLINE_BASEMAP_URL: an http\(s\) URL/ });
   });
 });

@@ -1,5 +1,6 @@
 // MapLibre style documents, built from the catalog as the caller may see it (tiles/map-style.ts):
-//   GET /styles/default.json          the web app's map: basemap and every layer the caller may read, one composite source
+//   GET /styles/default.json          the web app's map: basemap and every layer the caller may read, one composite
+//                                     source, and the online basemap (hidden) when ONLINE_BASEMAP_URL is set
 //   GET /styles/sector/:sector.json   the basemap and one sector's layers
 //   GET /styles/:layerId.json         one layer alone, from its own tiles
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -31,12 +32,16 @@ export async function styleRoutes(app: FastifyInstance): Promise<void> {
   const visibleLayers = (request: FastifyRequest) =>
     app.db.withCaller(request.caller, async (client) => styled(client, await listLayers(client)));
 
+  const { ONLINE_BASEMAP_URL: onlineTiles, ONLINE_BASEMAP_ATTRIBUTION: onlineAttribution } = app.config;
+  const onlineBasemap = onlineTiles ? { tiles: onlineTiles, attribution: onlineAttribution } : null;
+
   app.get('/styles/default.json', async (request, reply) => {
     const layers = await visibleLayers(request);
     const base = baseUrl(request);
     const style = buildStyle({
       name: 'Nền tảng cơ sở dữ liệu chuyên ngành tỉnh Cao Bằng',
       sources: layers.length ? [{ id: COMPOSITE_SOURCE_ID, tiles: compositeTiles(base, layers), layers }] : [],
+      onlineBasemap,
     });
     reply.header('cache-control', styleCacheControl(layers)).header('vary', VARY_BY_CALLER).type(STYLE_TYPE).send(style);
   });

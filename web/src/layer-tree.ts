@@ -1,5 +1,7 @@
 // The side panel's list of layers, grouped by sector: a labelled checkbox per layer (so keyboard and screen
-// reader users can toggle it), a legend swatch drawn from the layer's style, and its feature count.
+// reader users can toggle it), a legend swatch drawn from the layer's style, its feature count, an opacity slider
+// (a native range input: arrow keys, Home and End work, and it is named after the layer) and a link to the
+// layer's data page.
 import type { Catalog, CatalogLayer, CatalogSector } from './catalog.ts';
 import { formatCount } from './format.ts';
 import { localized, t } from './i18n.ts';
@@ -12,6 +14,14 @@ export interface LayerTreeOptions {
   isVisible(layerId: string): boolean;
   onToggle(layer: CatalogLayer, visible: boolean): void;
   onZoomTo(layer: CatalogLayer): void;
+  /** Percent (0…100) of the layer's own opacity. */
+  opacity(layerId: string): number;
+  onOpacity(layer: CatalogLayer, percent: number): void;
+}
+
+/** Where a layer's metadata, attributes and downloads are shown (web/layer.html). */
+export function dataPageHref(layerId: string): string {
+  return `/layer.html?id=${encodeURIComponent(layerId)}`;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -128,6 +138,7 @@ export class LayerTree {
       zoomTo.addEventListener('click', () => this.options.onZoomTo(layer));
       item.append(zoomTo);
     }
+    item.append(this.renderTools(layer, inputId, title));
     const categories = Object.entries(layer.style?.categories?.colors ?? {});
     if (categories.length > 1) {
       const legend = el('ul', { class: 'legend-categories' });
@@ -148,6 +159,39 @@ export class LayerTree {
       }
     }
     return item;
+  }
+
+  /** The opacity slider and the data page link, on a line of their own under the layer's name. */
+  private renderTools(layer: CatalogLayer, inputId: string, title: string): HTMLElement {
+    const percent = this.options.opacity(layer.id);
+    const slider = el('input', {
+      type: 'range',
+      min: '0',
+      max: '100',
+      step: '5',
+      id: `${inputId}-opacity`,
+      class: 'opacity-slider',
+      'aria-label': t('layerOpacityLabel', { title }),
+      'data-testid': `layer-opacity-${layer.id}`,
+    });
+    slider.value = String(percent);
+    const output = el('output', { for: slider.id, class: 'opacity-value', 'aria-hidden': 'true' }, `${percent}%`);
+    const valueText = (n: number) => slider.setAttribute('aria-valuetext', `${n}%`);
+    valueText(percent);
+    slider.addEventListener('input', () => {
+      const n = Number(slider.value);
+      output.textContent = `${n}%`;
+      valueText(n);
+      this.options.onOpacity(layer, n);
+    });
+    const opacity = el('span', { class: 'layer-opacity' }, el('span', { class: 'opacity-label', 'aria-hidden': 'true' }, t('layerOpacity')), slider, output);
+    const dataPage = el('a', {
+      class: 'layer-data-link',
+      href: dataPageHref(layer.id),
+      'aria-label': t('layerDataPageLabel', { title }),
+      'data-testid': `layer-data-page-${layer.id}`,
+    }, t('layerDataPage'));
+    return el('div', { class: 'layer-tools' }, opacity, dataPage);
   }
 
   /** Layers that only draw from a closer zoom say so, instead of seeming broken. */

@@ -1,5 +1,5 @@
-// The public web map: catalog → style → map, with the layer tree, identify popups, the URL hash and the
-// VI/EN switch wired together.
+// The public web map: the catalog and the server's style (GET /styles/default.json) → map, with the layer tree,
+// identify popups, the URL hash, the basemap switch and the VI/EN switch wired together.
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles.css';
 import {
@@ -15,13 +15,15 @@ import {
 } from 'maplibre-gl';
 // The worker is a separate self-contained module; bundling moves the main file, so point MapLibre at the copy.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { BasemapSwitch } from './basemap-switch.ts';
 import { fetchCatalog, type Catalog, type CatalogLayer } from './catalog.ts';
 import { dialogOpen } from './dialog.ts';
 import { formatDateTime } from './format.ts';
 import { language, localized, onLanguageChange, setLanguage, t, type Lang } from './i18n.ts';
 import { LayerTree } from './layer-tree.ts';
+import { mountMaintenanceBanner } from './maintenance-banner.ts';
 import { ModeSwitch } from './map-mode.ts';
-import { buildStyle, catalogIdOf, isBaseLayer, setLayerVisible, styleLayerIds } from './map-style.ts';
+import { StyleError, StyleIndex, fetchMapStyle } from './map-style.ts';
 import { MapTools, type ToolName } from './map-tools.ts';
 import { MeasureTool } from './measure.ts';
 import { PointPicker } from './point-picker.ts';
@@ -30,7 +32,7 @@ import { openReportForm } from './report-form.ts';
 import { openReportLookup } from './report-lookup.ts';
 import { SearchBox, type SearchResult } from './search-box.ts';
 import { download, openShareDialog, renderMapImage } from './share-export.ts';
-import { formatHash, parseHash, writeHash, type UrlState } from './url-state.ts';
+import { formatHash, parseHash, writeHash, type Basemap, type UrlState } from './url-state.ts';
 
 declare global {
   interface Window {
@@ -45,6 +47,8 @@ const PROVINCE_BOUNDS: [number, number, number, number] = [105.25, 22.3, 106.85,
 // Room to pan around the province without getting lost in the rest of the world (there is no basemap there).
 const MAX_BOUNDS: [number, number, number, number] = [101.5, 19.5, 110.5, 26];
 const PICK_TOLERANCE_PX = 5;
+/** Dragging the opacity slider writes the address once it rests (browsers throttle frequent history updates). */
+const OPACITY_HASH_DELAY_MS = 300;
 const phoneQuery = window.matchMedia('(max-width: 767px)');
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
 
@@ -181,15 +185,19 @@ function inProvince(lng: number, lat: number): boolean {
   return lng >= w && lng <= e && lat >= s && lat <= n;
 }
 
-function startMap(catalog: Catalog, initial: UrlState): void {
+function startMap(catalog: Catalog, styles: StyleIndex, initial: UrlState): void {
   const byCatalogId = new Map(catalog.layers.map((l) => [l.id, l]));
   const visible = new Set(
     initial.layers === null ? catalog.layers.map((l) => l.id) : initial.layers.filter((id) => byCatalogId.has(id)),
   );
+  /** Percent of each faded layer's served opacity; the others are at 100. */
+  const opacity = new Map([...initial.opacity].filter(([id]) => byCatalogId.has(id)));
+  // An address asking for the online basemap gets it only where the server offers one.
+  let basemap: Basemap = styles.hasOnlineBasemap ? initial.basemap : 'offline';
   const view = initial.view;
   const map = new MapLibreMap({
     container: 'map',
-    style: buildStyle(catalog, visible),
+    style: styles.initial({ isVisible: (id) => visible.has(id), opacity: (id) => (opacity.get(id) ?? 100) / 100, online: basemap === 'online' }),
     ...(view
       ? { center: [view.lon, view.lat] as [number, number], zoom: view.zoom, bearing: view.bearing }
       : { bounds: PROVINCE_BOUNDS, fitBoundsOptions: { padding: 24 } }),
@@ -227,19 +235,34 @@ function startMap(catalog: Catalog, initial: UrlState): void {
       if (hit.feature.id === undefined) return;
       openReportForm({ kind: 'feature', layer: hit.layer, fid: hit.feature.id, title }, { onLookup: lookUp });
     },
+    sourceOf: (layer) => styles.sourceOf(layer.id),
   });
+  let opacityHashTimer = 0;
   const saveHash = () => {
+    window.clearTimeout(opacityHashTimer);
     const center = map.getCenter();
     const ids = catalog.layers.filter((l) => visible.has(l.id)).map((l) => l.id);
-    writeHash(formatHash({ view: { zoom: map.getZoom(), lat: center.lat, lon: center.lng, bearing: map.getBearing() }, layers: ids }));
+    const view = { zoom: map.getZoom(), lat: center.lat, lon: center.lng, bearing: map.getBearing() };
+    writeHash(formatHash({ view, layers: ids, opacity, basemap }));
   };
 
   const applyVisibility = (layer: CatalogLayer, show: boolean) => {
     if (show) visible.add(layer.id);
     else visible.delete(layer.id);
-    setLayerVisible(map, layer, show);
+    styles.setVisible(map, layer.id, show);
     tree.setChecked(layer.id, show);
     if (!show) popup.close();
+  };
+
+  const applyOpacity = (layer: CatalogLayer, percent: number) => {
+    if (percent >= 100) opacity.delete(layer.id);
+    else opacity.set(layer.id, percent);
+    styles.setOpacity(map, layer.id, percent / 100);
+  };
+
+  const applyBasemap = (chosen: Basemap) => {
+    basemap = styles.hasOnlineBasemap ? chosen : 'offline';
+    styles.setOnlineBasemap(map, basemap === 'online');
   };
 
   const tree = new LayerTree({
@@ -256,14 +279,28 @@ function startMap(catalog: Catalog, initial: UrlState): void {
       map.fitBounds([w, s, e, n], { padding: 40, maxZoom: Math.max(14, layer.min_zoom) });
       if (phoneQuery.matches) setPanelOpen(false);
     },
+    opacity: (id) => opacity.get(id) ?? 100,
+    onOpacity: (layer, percent) => {
+      applyOpacity(layer, percent);
+      window.clearTimeout(opacityHashTimer);
+      opacityHashTimer = window.setTimeout(saveHash, OPACITY_HASH_DELAY_MS);
+    },
   });
   tree.render();
+
+  const basemapSwitch = styles.hasOnlineBasemap
+    ? new BasemapSwitch(basemap, (chosen) => {
+        applyBasemap(chosen);
+        saveHash();
+      })
+    : null;
+  if (basemapSwitch) map.addControl(basemapSwitch, 'top-left');
   tree.setZoom(map.getZoom());
 
   const queryLayers = (onlyThematic: boolean) =>
     catalog.layers
-      .filter((l) => visible.has(l.id) && !(onlyThematic && isBaseLayer(l)))
-      .flatMap(styleLayerIds)
+      .filter((l) => visible.has(l.id) && !(onlyThematic && styles.isBase(l.id)))
+      .flatMap((l) => styles.styleLayerIds(l.id))
       .filter((id) => map.getLayer(id) !== undefined);
 
   const hitsAt = (point: { x: number; y: number }, onlyThematic: boolean): Hit[] => {
@@ -276,7 +313,7 @@ function startMap(catalog: Catalog, initial: UrlState): void {
     const seen = new Set<string>();
     const hits: Hit[] = [];
     for (const feature of map.queryRenderedFeatures(box, { layers }) as MapGeoJSONFeature[]) {
-      const layer = byCatalogId.get(catalogIdOf(feature.layer.id));
+      const layer = byCatalogId.get(styles.catalogIdFor(feature.layer.id) ?? '');
       // A polygon answers through its fill and its outline, and a feature cut by tile edges more than once.
       const id = `${layer?.id}/${String(feature.id ?? JSON.stringify(feature.properties))}`;
       if (!layer || seen.has(id)) continue;
@@ -313,7 +350,7 @@ function startMap(catalog: Catalog, initial: UrlState): void {
     const openCard = () => {
       const p = map.project(point);
       const box: [PointLike, PointLike] = [[p.x - 8, p.y - 8], [p.x + 8, p.y + 8]];
-      const layers = styleLayerIds(layer).filter((id) => map.getLayer(id) !== undefined);
+      const layers = styles.styleLayerIds(layer.id).filter((id) => map.getLayer(id) !== undefined);
       const rendered = layers.length > 0
         ? (map.queryRenderedFeatures(box, { layers }) as MapGeoJSONFeature[]).find((f) => String(f.id) === String(result.fid))
         : undefined;
@@ -438,6 +475,15 @@ function startMap(catalog: Catalog, initial: UrlState): void {
       const wanted = new Set(state.layers);
       for (const layer of catalog.layers) if (wanted.has(layer.id) !== visible.has(layer.id)) applyVisibility(layer, wanted.has(layer.id));
     }
+    for (const layer of catalog.layers) {
+      const percent = state.opacity.get(layer.id) ?? 100;
+      if (percent !== (opacity.get(layer.id) ?? 100)) applyOpacity(layer, percent);
+    }
+    if (state.basemap !== basemap) {
+      applyBasemap(state.basemap);
+      basemapSwitch?.set(basemap);
+    }
+    tree.render();
   });
 
   document.addEventListener('keydown', (event) => {
@@ -463,6 +509,7 @@ function startMap(catalog: Catalog, initial: UrlState): void {
     popup.rerender();
     home.translate();
     tools.translate();
+    basemapSwitch?.translate();
     search.translate();
     modes.active?.translate?.();
     translateMapControls(map.getContainer());
@@ -484,18 +531,22 @@ async function boot(): Promise<void> {
     return;
   }
   let catalog: Catalog;
+  let styles: StyleIndex;
   try {
-    catalog = await fetchCatalog();
-  } catch {
+    // The same session cookie goes with both, so the tree and the map list the same layers.
+    [catalog, styles] = await Promise.all([fetchCatalog(), fetchMapStyle().then((style) => new StyleIndex(style))]);
+  } catch (error) {
     const retry = () => {
       say(() => showPanelMessage(t('loading')));
       void boot();
     };
-    say(() => showPanelMessage(t('catalogError'), retry));
+    say(() => showPanelMessage(t(error instanceof StyleError ? 'styleError' : 'catalogError'), retry));
     return;
   }
   pendingMessage = null;
-  startMap(catalog, parseHash(window.location.hash));
+  startMap(catalog, styles, parseHash(window.location.hash));
 }
 
+// Announced maintenance (Điều 10.2) shows whether or not the map itself loads.
+mountMaintenanceBanner();
 void boot();

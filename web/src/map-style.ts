@@ -1,204 +1,161 @@
-// Catalog styles → one MapLibre style. No external tiles, glyphs or sprites: the basemap is a plain background
-// with the platform's own boundary and water layers drawn under the thematic layers, so the map works on a
-// government network with no internet and never shows somebody else's boundaries.
-import type {
-  CircleLayerSpecification,
-  ExpressionSpecification,
-  FillLayerSpecification,
-  LayerSpecification,
-  LineLayerSpecification,
-  Map as MapLibreMap,
-  StyleSpecification,
-  VectorSourceSpecification,
-} from 'maplibre-gl';
-import type { Catalog, CatalogLayer, LayerStyle } from './catalog.ts';
+// The map's look comes from the server: GET /styles/default.json, which tiles/map-style.ts builds from the catalog
+// as the caller may see it (one composite vector source; every style layer names its catalog layer in
+// `metadata['cb:layer']`). Nothing here builds a style: this module fetches the served one and answers what the
+// app asks of it — which style layers draw a catalog layer, which of them are basemap, which source to select
+// features in — and shows, hides and fades a catalog layer as a whole.
+import type { LayerSpecification, Map as MapLibreMap, StyleSpecification } from 'maplibre-gl';
 
-export const PROVINCE_LAYER_ID = 'tai_nguyen.ranh_gioi_tinh';
-export const COMMUNE_LAYER_ID = 'tai_nguyen.ranh_gioi_xa';
-const BACKGROUND_COLOR = '#dfe4e8';
-const LAND_COLOR = '#f7f6f1';
-const DEFAULT_COLOR = '#3b6ea5';
-// Water in the catalog goes by these slugs (sông, suối, hồ, mặt nước, thuỷ văn): drawn with the basemap.
-const WATER_SLUG = /(^|_)(song|suoi|ho|ho_chua|mat_nuoc|nuoc_mat|thuy_van|thuy_he)(_|$)/;
+export const STYLE_URL = '/styles/default.json';
+/** The online raster basemap's layer (tiles/map-style.ts): in the style only when the server is configured with one. */
+export const ONLINE_BASEMAP_LAYER_ID = 'online-basemap';
+/** An aggregated point of a dense tile carries how many features it stands for under this name (tiles/tile-sql.ts). */
+export const COUNT_ATTRIBUTE = '_count';
 
-type BaseRole = 'province' | 'commune' | 'water' | null;
+export class StyleError extends Error {}
 
-function baseRole(layer: CatalogLayer): BaseRole {
-  if (layer.id === PROVINCE_LAYER_ID) return 'province';
-  if (layer.id === COMMUNE_LAYER_ID) return 'commune';
-  const slug = layer.id.split('.')[1] ?? '';
-  if (layer.sector.code === 'tai_nguyen' && WATER_SLUG.test(slug)) return 'water';
-  return null;
+export async function fetchMapStyle(signal?: AbortSignal): Promise<StyleSpecification> {
+  // With the session cookie: a signed-in user's style also draws the restricted layers they may read.
+  const response = await fetch(STYLE_URL, { credentials: 'same-origin', headers: { accept: 'application/json' }, signal });
+  if (!response.ok) throw new StyleError(`GET ${STYLE_URL} answered ${response.status}`);
+  const style = (await response.json()) as StyleSpecification;
+  if (style?.version !== 8 || !Array.isArray(style.layers) || typeof style.sources !== 'object') throw new StyleError(`GET ${STYLE_URL}: not a style`);
+  return style;
 }
 
-/** Boundaries and water are the basemap: not "features of interest" for the pointer cursor. */
-export function isBaseLayer(layer: CatalogLayer): boolean {
-  return baseRole(layer) !== null;
+type Metadata = Record<string, unknown> | undefined;
+
+/** The catalog layer a style layer draws, or null (background, online basemap). */
+export function catalogIdOf(layer: { metadata?: unknown }): string | null {
+  const id = (layer.metadata as Metadata)?.['cb:layer'];
+  return typeof id === 'string' ? id : null;
 }
+
+/** The paint properties that make a style layer more or less opaque, by layer type. */
+const OPACITY_PROPERTIES: Partial<Record<LayerSpecification['type'], string[]>> = {
+  fill: ['fill-opacity'],
+  line: ['line-opacity'],
+  circle: ['circle-opacity', 'circle-stroke-opacity'],
+  symbol: ['icon-opacity', 'text-opacity'],
+  raster: ['raster-opacity'],
+  'fill-extrusion': ['fill-extrusion-opacity'],
+  heatmap: ['heatmap-opacity'],
+};
+
+const isZoomCurve = (v: unknown[]) =>
+  (v[0] === 'interpolate' && Array.isArray(v[2]) && v[2][0] === 'zoom') || (v[0] === 'step' && Array.isArray(v[1]) && v[1][0] === 'zoom');
 
 /**
- * Draw order: land and boundaries at the bottom, water over the land, boundary lines over water, then thematic
- * polygons, their outlines, lines and points, so a small point is never hidden under an area.
+ * A style's opacity value times `factor` (0…1). A number is multiplied out; a zoom curve has its outputs scaled
+ * (MapLibre wants `zoom` at the top of an expression, so it cannot go under a `*`); any other expression (the
+ * selected-feature `case`) is wrapped in `['*', …, factor]`. Absent means 1, the MapLibre default. Factor 1 gives
+ * back the style's own value, so the slider's far end is exactly the served look.
  */
-function rank(layer: CatalogLayer, part: 'land' | 'fill' | 'outline' | 'line' | 'circle'): number {
-  const role = baseRole(layer);
-  if (role === 'province') return part === 'land' ? 0 : part === 'fill' ? 1 : 7;
-  if (role === 'commune') return part === 'fill' ? 2 : 4;
-  if (role === 'water') return part === 'fill' ? 3 : part === 'outline' ? 5 : 6;
-  return { land: 10, fill: 10, outline: 11, line: 12, circle: 13 }[part];
+export function scaleOpacity(value: unknown, factor: number): unknown {
+  if (factor === 1) return value;
+  if (value === undefined || value === null) return factor;
+  if (typeof value === 'number') return value * factor;
+  if (Array.isArray(value) && isZoomCurve(value)) {
+    const firstOutput = value[0] === 'interpolate' ? 4 : 2;
+    return value.map((v, i) => (i >= firstOutput && (i - firstOutput) % 2 === 0 ? scaleOpacity(v, factor) : v));
+  }
+  return ['*', value, factor];
 }
 
-export function sourceId(layer: CatalogLayer): string {
-  return layer.id;
+/** The opacity paint of one style layer at `factor` of its served opacity: [property, value] pairs. */
+export function opacityPaint(layer: LayerSpecification, factor: number): Array<[string, unknown]> {
+  const paint = ('paint' in layer ? layer.paint : undefined) as Record<string, unknown> | undefined;
+  return (OPACITY_PROPERTIES[layer.type] ?? []).map((property) => [property, scaleOpacity(paint?.[property], factor)]);
 }
 
-/** The MapLibre layer ids a catalog layer is drawn with: `<catalog id>:<part>`. */
-export function styleLayerIds(layer: CatalogLayer): string[] {
-  switch (layer.geometry_family) {
-    case 'point':
-      return [`${layer.id}:circle`];
-    case 'line':
-      return [`${layer.id}:line`];
-    default:
-      return [...(baseRole(layer) === 'province' ? [`${layer.id}:land`] : []), `${layer.id}:fill`, `${layer.id}:outline`];
+export interface StyleState {
+  isVisible(catalogId: string): boolean;
+  /** 0…1 of the layer's served opacity. */
+  opacity(catalogId: string): number;
+  online: boolean;
+}
+
+/** What the app needs to know of the served style, by catalog layer. */
+export class StyleIndex {
+  private readonly parts = new Map<string, LayerSpecification[]>();
+  private readonly base = new Set<string>();
+  private readonly byStyleLayer = new Map<string, string>();
+
+  constructor(readonly style: StyleSpecification) {
+    for (const layer of style.layers) {
+      const id = catalogIdOf(layer);
+      if (!id) continue;
+      this.parts.set(id, [...(this.parts.get(id) ?? []), layer]);
+      this.byStyleLayer.set(layer.id, id);
+      if ((layer.metadata as Metadata)?.['cb:base'] === true) this.base.add(id);
+    }
+  }
+
+  /** The server offers an online basemap (ONLINE_BASEMAP_URL is set): only then may the map switch to it. */
+  get hasOnlineBasemap(): boolean {
+    return this.style.layers.some((l) => l.id === ONLINE_BASEMAP_LAYER_ID);
+  }
+
+  has(catalogId: string): boolean {
+    return this.parts.has(catalogId);
+  }
+
+  /** The MapLibre layers a catalog layer is drawn with (a polygon: its fill and outline, and so on). */
+  styleLayerIds(catalogId: string): string[] {
+    return (this.parts.get(catalogId) ?? []).map((l) => l.id);
+  }
+
+  /** The catalog layer a rendered feature's style layer draws. */
+  catalogIdFor(styleLayerId: string): string | null {
+    return this.byStyleLayer.get(styleLayerId) ?? null;
+  }
+
+  /** Boundaries and water are the basemap: not "features of interest" for the pointer cursor and picking. */
+  isBase(catalogId: string): boolean {
+    return this.base.has(catalogId);
+  }
+
+  /** The source a catalog layer's features are in, for feature state (the composite source of the served style). */
+  sourceOf(catalogId: string): string | null {
+    const layer = this.parts.get(catalogId)?.[0];
+    return layer && 'source' in layer && typeof layer.source === 'string' ? layer.source : null;
+  }
+
+  /** The served style as the map should start: hidden layers hidden, faded layers faded, the basemap chosen. */
+  initial(state: StyleState): StyleSpecification {
+    const layers = this.style.layers.map((layer): LayerSpecification => {
+      if (layer.id === ONLINE_BASEMAP_LAYER_ID) return withVisibility(layer, state.online);
+      const id = catalogIdOf(layer);
+      if (!id) return layer;
+      // Unset stays unset (MapLibre's default); setOpacity resets a property by setting it to undefined.
+      const faded = opacityPaint(layer, state.opacity(id)).filter(([, value]) => value !== undefined);
+      const paint = { ...('paint' in layer ? layer.paint : {}), ...Object.fromEntries(faded) };
+      return { ...withVisibility(layer, state.isVisible(id)), paint } as LayerSpecification;
+    });
+    return { ...this.style, layers };
+  }
+
+  setVisible(map: MapLibreMap, catalogId: string, visible: boolean): void {
+    for (const id of this.styleLayerIds(catalogId)) {
+      if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+    }
+  }
+
+  /** Always from the served values, so moving the slider back and forth never compounds. */
+  setOpacity(map: MapLibreMap, catalogId: string, factor: number): void {
+    for (const layer of this.parts.get(catalogId) ?? []) {
+      if (!map.getLayer(layer.id)) continue;
+      for (const [property, value] of opacityPaint(layer, factor)) {
+        type Paint = Parameters<MapLibreMap['setPaintProperty']>;
+        map.setPaintProperty(layer.id, property as Paint[1], value as Paint[2]);
+      }
+    }
+  }
+
+  setOnlineBasemap(map: MapLibreMap, online: boolean): void {
+    if (map.getLayer(ONLINE_BASEMAP_LAYER_ID)) map.setLayoutProperty(ONLINE_BASEMAP_LAYER_ID, 'visibility', online ? 'visible' : 'none');
   }
 }
 
-/** The catalog layer a MapLibre layer id belongs to. */
-export function catalogIdOf(styleLayerId: string): string {
-  const colon = styleLayerId.lastIndexOf(':');
-  return colon < 0 ? styleLayerId : styleLayerId.slice(0, colon);
-}
-
-export function colorExpression(style: LayerStyle): string | ExpressionSpecification {
-  const color = style.color ?? DEFAULT_COLOR;
-  const entries = Object.entries(style.categories?.colors ?? {});
-  if (!style.categories || entries.length === 0) return color;
-  // Category values arrive as numbers or strings depending on the column type; the catalog keys are strings.
-  const pairs = entries.flatMap(([value, c]) => [value, c]);
-  return ['match', ['to-string', ['get', style.categories.attribute]], ...pairs, color] as unknown as ExpressionSpecification;
-}
-
-const selected: ExpressionSpecification = ['boolean', ['feature-state', 'selected'], false];
-
-function byZoom(stops: Array<[number, number | ExpressionSpecification]>): ExpressionSpecification {
-  return ['interpolate', ['linear'], ['zoom'], ...stops.flat()] as unknown as ExpressionSpecification;
-}
-
-function visibility(visible: boolean): 'visible' | 'none' {
-  return visible ? 'visible' : 'none';
-}
-
-function layersFor(layer: CatalogLayer, visible: boolean): Array<{ spec: LayerSpecification; rank: number }> {
-  const style = layer.style ?? {};
-  const color = colorExpression(style);
-  const common = { source: sourceId(layer), 'source-layer': layer.id, minzoom: layer.min_zoom };
-  const layout = { visibility: visibility(visible) };
-  if (layer.geometry_family === 'point') {
-    const r = style.radius ?? 5;
-    const circle: CircleLayerSpecification = {
-      id: `${layer.id}:circle`,
-      type: 'circle',
-      ...common,
-      layout,
-      paint: {
-        'circle-color': color,
-        'circle-radius': byZoom([[7, Math.max(2, r * 0.6)], [12, r], [17, r * 1.6]]),
-        'circle-stroke-color': ['case', selected, '#111827', '#ffffff'],
-        'circle-stroke-width': ['case', selected, 3, 1],
-        'circle-opacity': 0.95,
-      },
-    };
-    return [{ spec: circle, rank: rank(layer, 'circle') }];
-  }
-  if (layer.geometry_family === 'line') {
-    const w = style.width ?? 2;
-    const line: LineLayerSpecification = {
-      id: `${layer.id}:line`,
-      type: 'line',
-      ...common,
-      layout: { ...layout, 'line-join': 'round', 'line-cap': 'round' },
-      paint: {
-        'line-color': ['case', selected, '#111827', color] as ExpressionSpecification,
-        'line-width': byZoom([
-          [7, ['case', selected, w + 2, Math.max(0.5, w * 0.5)]],
-          [12, ['case', selected, w + 3, w]],
-          [17, ['case', selected, w * 2 + 3, w * 2]],
-        ]),
-      },
-    };
-    return [{ spec: line, rank: rank(layer, 'line') }];
-  }
-  const outlineColor = style.outlineColor ?? (typeof color === 'string' ? color : style.color ?? DEFAULT_COLOR);
-  const fill: FillLayerSpecification = {
-    id: `${layer.id}:fill`,
-    type: 'fill',
-    ...common,
-    layout,
-    paint: {
-      'fill-color': color,
-      'fill-opacity': ['case', selected, Math.min(1, (style.fillOpacity ?? 0.35) + 0.25), style.fillOpacity ?? 0.35],
-    },
-  };
-  const w = style.width ?? 1;
-  const outline: LineLayerSpecification = {
-    id: `${layer.id}:outline`,
-    type: 'line',
-    ...common,
-    layout: { ...layout, 'line-join': 'round' },
-    paint: {
-      'line-color': ['case', selected, '#111827', outlineColor] as ExpressionSpecification,
-      'line-width': ['case', selected, w + 2, w],
-    },
-  };
-  const drawn = [
-    { spec: fill as LayerSpecification, rank: rank(layer, 'fill') },
-    { spec: outline as LayerSpecification, rank: rank(layer, 'outline') },
-  ];
-  if (baseRole(layer) === 'province') {
-    // Inside the province the land is lighter than the world around it, whatever the outline's own fill is.
-    const land: FillLayerSpecification = { id: `${layer.id}:land`, type: 'fill', ...common, layout, paint: { 'fill-color': LAND_COLOR } };
-    drawn.push({ spec: land, rank: rank(layer, 'land') });
-  }
-  return drawn;
-}
-
-function sourceFor(layer: CatalogLayer): VectorSourceSpecification {
-  const source: VectorSourceSpecification = {
-    type: 'vector',
-    tiles: [layer.links.tiles],
-    minzoom: layer.min_zoom,
-    maxzoom: layer.max_zoom,
-  };
-  if (layer.extent) {
-    // A single point has an empty extent; a little padding keeps MapLibre's tile range sane.
-    const [w, s, e, n] = layer.extent;
-    const pad = 0.01;
-    source.bounds = [Math.max(-180, w - pad), Math.max(-85, s - pad), Math.min(180, e + pad), Math.min(85, n + pad)];
-  }
-  return source;
-}
-
-export function buildStyle(catalog: Catalog, visibleIds: ReadonlySet<string>): StyleSpecification {
-  const sources: StyleSpecification['sources'] = {};
-  const drawn: Array<{ spec: LayerSpecification; rank: number; order: number }> = [];
-  catalog.layers.forEach((layer, order) => {
-    sources[sourceId(layer)] = sourceFor(layer);
-    for (const part of layersFor(layer, visibleIds.has(layer.id))) drawn.push({ ...part, order });
-  });
-  drawn.sort((a, b) => a.rank - b.rank || a.order - b.order);
-  return {
-    version: 8,
-    sources,
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': BACKGROUND_COLOR } },
-      ...drawn.map((d) => d.spec),
-    ],
-  };
-}
-
-export function setLayerVisible(map: MapLibreMap, layer: CatalogLayer, visible: boolean): void {
-  for (const id of styleLayerIds(layer)) {
-    if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visibility(visible));
-  }
+function withVisibility(layer: LayerSpecification, visible: boolean): LayerSpecification {
+  return { ...layer, layout: { ...('layout' in layer ? layer.layout : {}), visibility: visible ? 'visible' : 'none' } } as LayerSpecification;
 }

@@ -1,10 +1,11 @@
 // Identify: the card shown for a clicked feature. Besides the attributes it always names the owning agency, the
-// source and the last update of the layer — Điều 8.1c asks every use of the data to cite them.
-import { Popup, type LngLatLike, type Map as MapLibreMap } from 'maplibre-gl';
+// source and the last update of the layer — Điều 8.1c asks every use of the data to cite them. An aggregated point
+// of a dense tile (`_count`) is no feature: its card says how many points it stands for and offers to zoom in.
+import { LngLat, Popup, type LngLatLike, type Map as MapLibreMap } from 'maplibre-gl';
 import { fetchFeatureProperties, type CatalogLayer } from './catalog.ts';
-import { formatDateTime, formatValue } from './format.ts';
+import { formatCount, formatDateTime, formatValue } from './format.ts';
 import { localized, t } from './i18n.ts';
-import { sourceId } from './map-style.ts';
+import { COUNT_ATTRIBUTE } from './map-style.ts';
 
 /** What the card needs of a feature: a rendered one (queryRenderedFeatures) or one known only by its fid. */
 export interface CardFeature {
@@ -20,6 +21,14 @@ export interface Hit {
 export interface PopupOptions {
   /** "Báo lỗi dữ liệu" was pressed on the card of this feature. */
   onReport(hit: Hit, title: string): void;
+  /** The source a layer's features are drawn from, where their selection is kept as feature state. */
+  sourceOf(layer: CatalogLayer): string | null;
+}
+
+/** How many features an aggregated point stands for; null for a feature of its own. */
+export function aggregateCount(feature: CardFeature): number | null {
+  const n = Number(feature.properties[COUNT_ATTRIBUTE]);
+  return feature.properties[COUNT_ATTRIBUTE] !== undefined && Number.isFinite(n) && n > 1 ? n : null;
 }
 
 interface Shown {
@@ -125,10 +134,12 @@ export class FeaturePopup {
 
   private card(hit: Hit, shown: Shown): HTMLElement {
     const { layer, feature } = hit;
+    const count = aggregateCount(feature);
     const properties = { ...feature.properties, ...(shown.details.get(key(hit)) ?? {}) };
     const nameValue = layer.name_attribute ? properties[layer.name_attribute] : undefined;
-    const title =
-      nameValue !== undefined && nameValue !== null && nameValue !== ''
+    const title = count !== null
+      ? t('popupAggregate', { n: formatCount(count) })
+      : nameValue !== undefined && nameValue !== null && nameValue !== ''
         ? String(nameValue)
         : t('popupUnnamed', { fid: String(feature.id ?? '?') });
 
@@ -141,8 +152,8 @@ export class FeaturePopup {
     const close = el('button', { type: 'button', class: 'icon-button card-close', 'aria-label': t('popupClose'), title: t('popupClose'), 'data-testid': 'popup-close' }, '×');
     close.addEventListener('click', () => this.close());
 
-    const attributes = el('dl', { class: 'card-attributes', 'data-testid': 'popup-attributes' });
-    for (const attribute of layer.attributes) {
+    const attributes = count !== null ? this.aggregate(shown) : el('dl', { class: 'card-attributes', 'data-testid': 'popup-attributes' });
+    for (const attribute of count !== null ? [] : layer.attributes) {
       if (attribute.name === layer.name_attribute) continue;
       attributes.append(
         row(localized(attribute, 'label'), formatValue(properties[attribute.name], attribute.type), {
@@ -150,7 +161,7 @@ export class FeaturePopup {
         }),
       );
     }
-    if (feature.id !== undefined) attributes.append(row(t('popupFeatureId'), String(feature.id), { 'data-attribute': 'fid' }));
+    if (count === null && feature.id !== undefined) attributes.append(row(t('popupFeatureId'), String(feature.id), { 'data-attribute': 'fid' }));
 
     const updated = el('time', { datetime: layer.data_updated_at }, formatDateTime(layer.data_updated_at));
     const provenance = el(
@@ -164,9 +175,20 @@ export class FeaturePopup {
     if (layer.licence) provenance.append(row(t('popupLicence'), layer.licence, { 'data-testid': 'popup-licence' }));
 
     const card = el('article', { class: 'feature-card', 'data-testid': 'popup', 'data-layer-id': layer.id, 'data-fid': String(feature.id ?? ''), lang: document.documentElement.lang }, close, header, attributes, provenance);
-    if (feature.id !== undefined) card.append(this.actions(hit, title));
+    if (count === null && feature.id !== undefined) card.append(this.actions(hit, title));
     if (shown.hits.length > 1) card.append(this.pager(shown));
     return card;
+  }
+
+  /** The points are too many to tell apart at this zoom: say so, and zoom in on them (two levels, or as far as the map goes). */
+  private aggregate(shown: Shown): HTMLElement {
+    const zoomIn = el('button', { type: 'button', class: 'button small primary', 'data-testid': 'popup-zoom-in' }, t('popupAggregateZoom'));
+    zoomIn.addEventListener('click', () => {
+      const center = LngLat.convert(shown.lngLat);
+      this.close();
+      this.map.easeTo({ center, zoom: Math.min(this.map.getMaxZoom(), this.map.getZoom() + 2) });
+    });
+    return el('div', { class: 'card-aggregate', 'data-testid': 'popup-aggregate' }, el('p', {}, t('popupAggregateHint')), zoomIn);
   }
 
   /** Report an error on this feature (Điều 8.1c), and where its data lives in the API. */
@@ -191,17 +213,15 @@ export class FeaturePopup {
     return el('nav', { class: 'card-pager' }, previous, position, next);
   }
 
-  /** The selected feature is drawn emphasised through feature state (see map-style.ts). */
+  /** The selected feature is drawn emphasised through feature state (the served style's `selected` case). */
   private select(hit: Hit | null): void {
-    if (this.selected && this.selected.feature.id !== undefined && this.map.getSource(sourceId(this.selected.layer))) {
-      this.map.setFeatureState(
-        { source: sourceId(this.selected.layer), sourceLayer: this.selected.layer.id, id: this.selected.feature.id },
-        { selected: false },
-      );
-    }
+    const state = (h: Hit | null, selected: boolean) => {
+      const source = h && h.feature.id !== undefined ? this.options.sourceOf(h.layer) : null;
+      if (!h || source === null || !this.map.getSource(source)) return;
+      this.map.setFeatureState({ source, sourceLayer: h.layer.id, id: h.feature.id }, { selected });
+    };
+    state(this.selected, false);
     this.selected = hit;
-    if (hit && hit.feature.id !== undefined) {
-      this.map.setFeatureState({ source: sourceId(hit.layer), sourceLayer: hit.layer.id, id: hit.feature.id }, { selected: true });
-    }
+    state(hit, true);
   }
 }

@@ -1,5 +1,6 @@
-// The map's view and visible layers live in the URL hash — `#map=zoom/lat/lon[/bearing]&layers=a.b,c.d` — so a
-// link or a reload shows exactly what the sender saw.
+// The map's view, visible layers, faded layers and basemap live in the URL hash —
+// `#map=zoom/lat/lon[/bearing]&layers=a.b,c.d&opacity=a.b:40&basemap=online` — so a link or a reload shows
+// exactly what the sender saw. `opacity` lists only the layers not at 100 %, `basemap` appears only when online.
 
 export interface MapView {
   zoom: number;
@@ -12,11 +13,22 @@ export interface UrlState {
   view: MapView | null;
   /** null: the hash says nothing about layers, so the defaults apply. */
   layers: string[] | null;
+  /** Percent (0…100) of each faded layer's own opacity; a layer not listed is at 100. */
+  opacity: Map<string, number>;
+  /** 'online' only asks; the map shows it only when the server offers an online basemap. */
+  basemap: Basemap;
 }
+
+export type Basemap = 'offline' | 'online';
 
 export function parseHash(hash: string): UrlState {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  return { view: parseView(params.get('map')), layers: parseLayers(params.get('layers')) };
+  return {
+    view: parseView(params.get('map')),
+    layers: parseLayers(params.get('layers')),
+    opacity: parseOpacity(params.get('opacity')),
+    basemap: params.get('basemap') === 'online' ? 'online' : 'offline',
+  };
 }
 
 function parseView(value: string | null): MapView | null {
@@ -37,12 +49,32 @@ function parseLayers(value: string | null): string[] | null {
     .filter((s) => s !== '');
 }
 
+/** `id:percent` pairs; a pair that is not one (no colon, not a whole number from 0 to 100) is left out. */
+function parseOpacity(value: string | null): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pair of (value ?? '').split(',')) {
+    const colon = pair.lastIndexOf(':');
+    const id = pair.slice(0, colon).trim();
+    const text = pair.slice(colon + 1).trim();
+    if (colon <= 0 || !/^\d{1,3}$/.test(text) || Number(text) > 100) continue;
+    if (Number(text) < 100) out.set(id, Number(text));
+  }
+  return out;
+}
+
 /** Precision that keeps a link short yet puts the centre within about a metre. */
-export function formatHash(state: { view: MapView; layers: readonly string[] }): string {
+export function formatHash(state: { view: MapView; layers: readonly string[]; opacity?: ReadonlyMap<string, number>; basemap?: Basemap }): string {
   const { zoom, lat, lon, bearing } = state.view;
   const b = Math.round(((bearing % 360) + 360) % 360);
   const view = [zoom.toFixed(2), lat.toFixed(5), lon.toFixed(5), ...(b !== 0 && b !== 360 ? [String(b)] : [])].join('/');
-  return `#map=${view}&layers=${state.layers.map(encodeURIComponent).join(',')}`;
+  const faded = [...(state.opacity ?? new Map<string, number>())]
+    .map(([id, percent]) => [id, Math.round(Math.min(100, Math.max(0, percent)))] as const)
+    .filter(([, percent]) => percent < 100);
+  return [
+    `#map=${view}&layers=${state.layers.map(encodeURIComponent).join(',')}`,
+    ...(faded.length ? [`&opacity=${faded.map(([id, percent]) => `${encodeURIComponent(id)}:${percent}`).join(',')}`] : []),
+    ...(state.basemap === 'online' ? ['&basemap=online'] : []),
+  ].join('');
 }
 
 /** replaceState, not location.hash: moving the map must not fill the back button's history. */
