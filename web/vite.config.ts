@@ -16,7 +16,7 @@ export default defineConfig({
     // MapLibre alone is about 1 MB minified: it is one chunk by design, not a sign of a bloated app.
     chunkSizeWarningLimit: 1500,
     rollupOptions: {
-      input: { main: page('index.html'), editor: page('editor.html'), admin: page('admin.html') },
+      input: { main: page('index.html'), editor: page('editor.html'), admin: page('admin.html'), layer: page('layer.html'), dashboard: page('dashboard.html') },
     },
   },
   server: {
