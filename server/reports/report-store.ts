@@ -182,3 +182,17 @@ export async function reportEvents(client: pg.ClientBase, reportId: string): Pro
 export async function updateReport(client: pg.ClientBase, id: string, status: ReportStatus, reply: string | null): Promise<void> {
   await client.query('update reports.reports set status = $2, reply = $3 where id = $1', [id, status, reply]);
 }
+
+export type HeldOutcome = 'released' | 'deleted' | 'not_found' | 'not_held';
+
+/** Moves a held report into its agency's inbox (reports.release_held checks that the caller handles it). */
+export async function releaseHeldReport(client: pg.ClientBase, ticket: string): Promise<HeldOutcome> {
+  const { rows } = await client.query<{ outcome: HeldOutcome }>('select reports.release_held($1) as outcome', [ticket]);
+  return rows[0]!.outcome;
+}
+
+/** Deletes a held report for good; only held ones can be (reports.delete_held). */
+export async function deleteHeldReport(client: pg.ClientBase, ticket: string): Promise<HeldOutcome> {
+  const { rows } = await client.query<{ outcome: HeldOutcome }>('select reports.delete_held($1) as outcome', [ticket]);
+  return rows[0]!.outcome;
+}

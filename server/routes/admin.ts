@@ -1,19 +1,18 @@
 // /api/admin: the operator manages agencies and agency admins; an agency admin manages the agency's staff,
-// API clients and layer metadata. Each action is checked here and again by the database (security definer
-// functions and RLS), and each is written to the audit log.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// API clients and layers (admin-layers.ts). Each action is checked here and again by the database (security
+// definer functions and RLS), and each is written to the audit log.
+import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { AppError, notFound } from '../errors.ts';
 import { recordAudit } from '../audit.ts';
-import { requireUser } from '../auth/caller.ts';
 import { checkPasswordPolicy, hashPassword, hashToken, newToken } from '../auth/credentials.ts';
-import { administers, type Identity } from '../auth/identity.ts';
-import { findLayer } from '../catalog/catalog.ts';
+import { administers } from '../auth/identity.ts';
+import { actingAgency, agencyCode, agencyId, findAgency, forbidden, requireAdmin, requireOperator } from './admin-access.ts';
+import { adminLayerRoutes } from './admin-layers.ts';
 import { parseBody } from './auth.ts';
 
 const username = z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'a username is 3–64 lower-case letters, digits, . _ -');
-const agencyCode = z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'an agency code is lower-case ASCII letters, digits and _');
 
 const createUserBody = z.object({
   username,
@@ -37,59 +36,30 @@ const apiClientBody = z.object({
   can_write: z.boolean().default(false),
 });
 
+const agencyName = z.string().trim().min(1, 'a name is needed').max(300);
+
 const agencyBody = z.object({
   code: agencyCode,
-  name_vi: z.string().min(1).max(300),
-  name_en: z.string().min(1).max(300),
+  name_vi: agencyName,
+  name_en: agencyName,
   kind: z.enum(['operator', 'department', 'local_government', 'other']).default('department'),
 });
 
-const renameBody = z.object({ name_vi: z.string().min(1).max(300), name_en: z.string().min(1).max(300).optional() });
+const renameBody = z.object({ name_vi: agencyName, name_en: agencyName.optional() }).strict();
 const mergeBody = z.object({ into: agencyCode });
-const ownerBody = z.object({ agency: agencyCode });
-const layerMetaBody = z.object({
-  title_vi: z.string().min(1).max(300).optional(),
-  title_en: z.string().min(1).max(300).optional(),
-  description_vi: z.string().max(5000).optional(),
-  description_en: z.string().max(5000).optional(),
-  visibility: z.enum(['public', 'restricted']).optional(),
-  readers: z.array(agencyCode).max(100).optional(),
-  source: z.string().min(1).max(500).optional(),
-  legal_basis: z.string().max(500).optional(),
-  licence: z.string().max(200).optional(),
-}).strict();
-
 const uuidParam = z.string().uuid();
 
-function forbidden(message: string): AppError {
-  return new AppError(403, 'forbidden', message);
-}
+const agencyNotFound = (code: string) => new AppError(404, 'agency_not_found', `There is no agency with code '${code.slice(0, 60)}'.`);
 
-async function agencyId(client: pg.ClientBase, code: string): Promise<string> {
-  const { rows } = await client.query<{ id: string }>('select id from catalog.agencies where code = $1', [code]);
-  if (!rows[0]) throw new AppError(400, 'unknown_agency', `There is no agency with code '${code}'.`);
-  return rows[0].id;
-}
-
-/** The agency an agency admin acts for: the one named, or their only one. */
-function actingAgency(caller: Identity, named: string | undefined): string | undefined {
-  if (named) return named;
-  const admin = caller.memberships.filter((m) => m.role === 'agency_admin');
-  return admin.length === 1 ? admin[0]!.agency_code : undefined;
-}
-
-function requireAdmin(request: FastifyRequest): Identity & { userId: string } {
-  const caller = requireUser(request);
-  if (!caller.isOperator && !caller.memberships.some((m) => m.role === 'agency_admin')) {
-    throw forbidden('This needs an administrator account (operator or agency admin).');
-  }
-  return caller;
-}
-
-function requireOperator(request: FastifyRequest): Identity & { userId: string } {
-  const caller = requireUser(request);
-  if (!caller.isOperator) throw forbidden('Only the platform operator may do this.');
-  return caller;
+/** What a merge moves from one agency (read before it moves, as the operator sees everything). */
+async function mergeCounts(client: pg.ClientBase, agency: string, code: string) {
+  const { rows } = await client.query<{ layers: number; accounts: number; api_clients: number; open_reports: number }>(
+    `select (select count(*)::int from catalog.layers where owner_agency_id = $1) as layers,
+            (select count(*)::int from auth.visible_accounts() v where v.memberships @> jsonb_build_array(jsonb_build_object('agency_code', $2::text))) as accounts,
+            (select count(*)::int from auth.visible_api_clients() c where c.agency_code = $2) as api_clients,
+            (select count(*)::int from reports.reports r where r.agency_id = $1 and r.status in ('new', 'in_progress')) as open_reports`,
+    [agency, code]);
+  return rows[0]!;
 }
 
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
@@ -157,11 +127,13 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const id = parseBody(uuidParam, request.params.id);
     const body = parseBody(z.object({ password: z.string().min(1).max(500) }), request.body);
     await app.db.withCaller(caller, async (client) => {
-      const { rows } = await client.query<{ username: string }>('select username from auth.visible_accounts() where id = $1', [id]);
+      const { rows } = await client.query<{ username: string; memberships: { agency_code: string }[] }>(
+        'select username, memberships from auth.visible_accounts() where id = $1', [id]);
       if (!rows[0]) throw notFound('The account');
       checkPasswordPolicy(body.password, rows[0].username);
       await client.query('select auth.reset_password($1, $2)', [id, await hashPassword(body.password)]);
-      await recordAudit(client, request, { action: 'user_password_reset', targetType: 'user', targetId: id });
+      const agency = rows[0].memberships[0] ? await agencyId(client, rows[0].memberships[0].agency_code) : null;
+      await recordAudit(client, request, { action: 'user_password_reset', agencyId: agency, targetType: 'user', targetId: id, details: { username: rows[0].username } });
     }, { write: true });
     reply.status(204).send();
   });
@@ -202,9 +174,15 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const caller = requireAdmin(request);
     const id = parseBody(uuidParam, request.params.id);
     await app.db.withCaller(caller, async (client) => {
+      const { rows: found } = await client.query<{ agency_code: string; name: string }>(
+        'select agency_code, name from auth.visible_api_clients() where id = $1', [id]);
       const { rows } = await client.query<{ ok: boolean }>('select auth.revoke_api_client($1) as ok', [id]);
-      if (!rows[0]?.ok) throw notFound('The active API client');
-      await recordAudit(client, request, { action: 'api_client_revoked', targetType: 'api_client', targetId: id });
+      if (!rows[0]?.ok || !found[0]) throw notFound('The active API client');
+      // In the agency's log, where its admins look for what happened to its keys.
+      await recordAudit(client, request, {
+        action: 'api_client_revoked', agencyId: await agencyId(client, found[0].agency_code), targetType: 'api_client', targetId: id,
+        details: { name: found[0].name },
+      });
     }, { write: true });
     reply.status(204).send();
   });
@@ -241,14 +219,13 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const caller = requireOperator(request);
     const body = parseBody(renameBody, request.body);
     await app.db.withCaller(caller, async (client) => {
-      const { rows } = await client.query<{ id: string; name_vi: string }>(
-        `update catalog.agencies a set name_vi = $2, name_en = coalesce($3, a.name_en), updated_at = now()
-         from catalog.agencies old where a.code = $1 and old.id = a.id returning a.id, old.name_vi`,
-        [request.params.code, body.name_vi, body.name_en ?? null]);
-      if (!rows[0]) throw notFound('The agency');
+      const agency = await findAgency(client, request.params.code);
+      if (!agency) throw agencyNotFound(request.params.code);
+      await client.query('update catalog.agencies set name_vi = $2, name_en = coalesce($3, name_en), updated_at = now() where id = $1',
+        [agency.id, body.name_vi, body.name_en ?? null]);
       await recordAudit(client, request, {
-        action: 'agency_renamed', agencyId: rows[0].id, targetType: 'agency', targetId: request.params.code,
-        details: { from: rows[0].name_vi, to: body.name_vi },
+        action: 'agency_renamed', agencyId: agency.id, targetType: 'agency', targetId: agency.code,
+        details: { from: agency.name_vi, to: body.name_vi, ...(body.name_en ? { to_en: body.name_en } : {}) },
       });
     }, { write: true });
     reply.status(204).send();
@@ -258,58 +235,27 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const caller = requireOperator(request);
     const body = parseBody(mergeBody, request.body);
     await app.db.withCaller(caller, async (client) => {
-      const from = await agencyId(client, request.params.code);
-      const into = await agencyId(client, body.into);
-      await client.query('select catalog.merge_agency($1, $2)', [from, into]).catch((err: { code?: string; message: string }) => {
+      const from = await findAgency(client, request.params.code);
+      if (!from) throw agencyNotFound(request.params.code);
+      if (body.into === from.code) throw new AppError(400, 'merge_into_itself', 'An agency cannot be merged into itself: choose another agency.');
+      const into = await findAgency(client, body.into);
+      if (!into) throw new AppError(400, 'unknown_agency', `There is no agency with code '${body.into}'.`);
+      if (from.status !== 'active') throw new AppError(409, 'agency_not_active', `${from.name_vi} was already merged or dissolved.`);
+      if (into.status !== 'active') throw new AppError(400, 'agency_not_active', `${into.name_vi} was merged or dissolved: merge into an active agency.`);
+      // Reports on a point go to the operator's agency by default: it must not disappear into another.
+      if (from.kind === 'operator') throw new AppError(400, 'operator_agency', 'The platform operator\'s agency cannot be merged into another.');
+      const moved = await mergeCounts(client, from.id, from.code);
+      await client.query('select catalog.merge_agency($1, $2)', [from.id, into.id]).catch((err: { code?: string; message: string }) => {
         if (err.code === '23514') throw new AppError(400, 'invalid_merge', err.message);
         throw err;
       });
-      await recordAudit(client, request, { action: 'agency_merged', agencyId: into, targetType: 'agency', targetId: request.params.code, details: { into: body.into } });
+      const details = { from: from.code, into: into.code, moved };
+      await recordAudit(client, request, { action: 'agency_merged', agencyId: into.id, targetType: 'agency', targetId: from.code, details });
     }, { write: true });
     reply.status(204).send();
   });
 
-  // --- layers: hand over (operator), metadata and visibility (agency admin) ---------------------------------
-  app.post<{ Params: { layerId: string } }>('/api/admin/layers/:layerId/owner', async (request, reply) => {
-    const caller = requireOperator(request);
-    const body = parseBody(ownerBody, request.body);
-    await app.db.withCaller(caller, async (client) => {
-      const layer = await findLayer(client, request.params.layerId);
-      if (!layer) throw new AppError(404, 'layer_not_found', 'That layer does not exist or is not visible to you.');
-      const to = await agencyId(client, body.agency);
-      await client.query('update catalog.layers set owner_agency_id = $2, updated_at = now() where id = $1', [layer.id, to]);
-      await recordAudit(client, request, {
-        action: 'layer_handed_over', agencyId: to, targetType: 'layer', targetId: layer.id,
-        details: { from: layer.owner.code, to: body.agency },
-      });
-    }, { write: true });
-    reply.status(204).send();
-  });
-
-  app.patch<{ Params: { layerId: string } }>('/api/admin/layers/:layerId', async (request, reply) => {
-    const caller = requireAdmin(request);
-    const body = parseBody(layerMetaBody, request.body);
-    await app.db.withCaller(caller, async (client) => {
-      const layer = await findLayer(client, request.params.layerId);
-      if (!layer) throw new AppError(404, 'layer_not_found', 'That layer does not exist or is not visible to you.');
-      if (!administers(caller, layer.owner.id)) throw forbidden('Only the owner agency\'s admins manage this layer.');
-      const { readers, ...columns } = body;
-      const names = Object.keys(columns) as (keyof typeof columns)[];
-      if (names.length > 0) {
-        // Column names come from the zod schema above (a fixed allowlist), values are parameters.
-        const sets = names.map((n, i) => `${n} = $${i + 2}`).join(', ');
-        await client.query(`update catalog.layers set ${sets}, updated_at = now() where id = $1`, [layer.id, ...names.map((n) => columns[n])]);
-      }
-      if (readers) {
-        await client.query('delete from catalog.layer_readers where layer_id = $1', [layer.id]);
-        await client.query(
-          'insert into catalog.layer_readers (layer_id, agency_id) select $1, id from catalog.agencies where code = any($2)',
-          [layer.id, readers]);
-      }
-      await recordAudit(client, request, { action: 'layer_updated', agencyId: layer.owner.id, targetType: 'layer', targetId: layer.id, details: body });
-    }, { write: true });
-    reply.status(204).send();
-  });
+  await adminLayerRoutes(app);
 
   // --- audit log and notifications --------------------------------------------------------------------------
   app.get<{ Querystring: { limit?: string; before?: string; action?: string } }>('/api/admin/audit', async (request) => {

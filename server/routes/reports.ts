@@ -11,7 +11,7 @@ import { baseUrl } from '../http-urls.ts';
 import { descriptionHash, parseNewReport } from '../reports/report-input.ts';
 import { inboxReportJson, publicReportJson, reportEventJson } from '../reports/report-json.ts';
 import {
-  findInboxReport, listInbox, listRecipients, lookupReport, reportEvents, reportStatuses, submitReport, updateReport,
+  deleteHeldReport, findInboxReport, listInbox, listRecipients, lookupReport, releaseHeldReport, reportEvents, reportStatuses, submitReport, updateReport,
   type ReportStatus,
 } from '../reports/report-store.ts';
 import { ReportGuard, type ReportLimits } from '../reports/spam-guard.ts';
@@ -89,7 +89,7 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRouteOption
         const t = input.target;
         await recordAudit(client, request, {
           action: 'report_submitted',
-          // A held report is the operator's business only, like the report itself.
+          // A held report enters the agency's log when its staff release it (report_released).
           agencyId: input.honeypot ? null : submitted.agency_id,
           targetType: 'report',
           targetId: submitted.ticket!,
@@ -213,7 +213,7 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRouteOption
       if (!current) {
         // The update policy hides held reports even from the operator, who can see them: say why.
         if (await findInboxReport(client, ticket)) {
-          throw new AppError(409, 'report_held', 'This report is held as spam and is not answered.');
+          throw new AppError(409, 'report_held', 'This report is held as spam and is not answered: release it to the inbox first.');
         }
         throw reportNotFound();
       }
@@ -245,5 +245,48 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRouteOption
     reply.header('cache-control', 'private, no-store');
     return inboxReportJson(updated, baseUrl(request));
   });
-}
 
+  // --- held (spam) reports: the staff who would handle one release it into the inbox or delete it --------------
+
+  const notHeld = () => new AppError(409, 'report_not_held', 'This report is not held as spam: it is in the inbox, where it is answered, and it cannot be deleted.');
+
+  app.post<{ Params: { ticket: string } }>('/api/admin/reports/:ticket/release', async (request, reply) => {
+    const caller = requireStaff(request);
+    const ticket = ticketParam(request.params.ticket);
+    const released = await app.db.withCaller(caller, async (client) => {
+      const report = await findInboxReport(client, ticket);
+      if (!report) throw reportNotFound();
+      const outcome = await releaseHeldReport(client, ticket);
+      if (outcome === 'not_found') throw reportNotFound();
+      if (outcome === 'not_held') throw notHeld();
+      await recordAudit(client, request, {
+        action: 'report_released', agencyId: report.agency_id, targetType: 'report', targetId: ticket,
+        details: { held: report.held_reason },
+      });
+      return (await findInboxReport(client, ticket))!;
+    }, { write: true });
+    reply.header('cache-control', 'private, no-store');
+    return inboxReportJson(released, baseUrl(request));
+  });
+
+  app.delete<{ Params: { ticket: string } }>('/api/admin/reports/:ticket', async (request, reply) => {
+    const caller = requireStaff(request);
+    const ticket = ticketParam(request.params.ticket);
+    await app.db.withCaller(caller, async (client) => {
+      const report = await findInboxReport(client, ticket);
+      if (!report) throw reportNotFound();
+      const outcome = await deleteHeldReport(client, ticket);
+      if (outcome === 'not_found') throw reportNotFound();
+      if (outcome === 'not_held') throw notHeld();
+      // The report is gone; the log keeps what it said (not the contact), should an honest one have been deleted.
+      await recordAudit(client, request, {
+        action: 'report_deleted', agencyId: report.agency_id, targetType: 'report', targetId: ticket,
+        details: {
+          held: report.held_reason, category: report.category, description: report.description,
+          ...(report.layer_id ? { layer: report.layer_id, fid: report.fid } : { lon: report.lon, lat: report.lat }),
+        },
+      });
+    }, { write: true });
+    reply.status(204).send();
+  });
+}
