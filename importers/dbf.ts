@@ -262,12 +262,14 @@ export interface TextSample {
   samples: Buffer[];
 }
 
-const MAX_SAMPLES = 20_000;
+// Each sample is decoded and scored in every candidate encoding (encoding.ts): 20 000 of them took 1.8 s of CPU
+// before a 500 000-row import could start (measured), while a few thousand distinct values already decide.
+const MAX_SAMPLES = 4_000;
 const MAX_SAMPLE_BYTES = 8 << 20;
 
 /**
- * The raw bytes of text values for encoding detection: the whole table is scanned (it is read sequentially, so this
- * costs what reading it costs), keeping at most MAX_SAMPLES distinct non-ASCII values.
+ * The raw bytes of text values for encoding detection: the table is scanned from the start (sequentially, so this
+ * costs what reading it costs) until MAX_SAMPLES distinct non-ASCII values are found, or to its end.
  */
 export async function sampleDbfText(fh: FileHandle, header: DbfHeader): Promise<TextSample> {
   const textFields = header.fields.filter((f) => f.type !== 'N' && f.type !== 'F' && f.type !== 'L' && f.type !== 'D' && f.type !== 'M');

@@ -140,9 +140,12 @@ async function platformImport(url: string, layerId: string, zipPath: string, n: 
   if (done.status !== 'committed') throw new Error(`commit: ${JSON.stringify(done.error)}`);
   const committed = Date.now();
   const s = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
+  const pt = preview.report.timings;
+  const ct = done.progress.timings;
   return {
     seconds: (committed - started) / 1000,
-    stages: `upload ${s(started, uploaded)} s; preview ${s(uploaded, previewed)} s (read+COPY ${preview.report.timings.stagingSeconds.toFixed(1)} s, validate ${preview.report.timings.validationSeconds.toFixed(1)} s); commit ${s(previewed, committed)} s`,
+    stages: `upload ${s(started, uploaded)} s; preview ${s(uploaded, previewed)} s (open ${pt.openSeconds.toFixed(1)} s, read+COPY ${pt.stagingSeconds.toFixed(1)} s, validate ${pt.validationSeconds.toFixed(1)} s); `
+      + `commit ${s(previewed, committed)} s (insert with history ${ct.insertWithHistorySeconds.toFixed(1)} s, GiST indexes ${ct.indexSeconds.toFixed(1)} s, transaction ${ct.totalSeconds.toFixed(1)} s)`,
   };
 }
 

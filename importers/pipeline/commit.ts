@@ -45,6 +45,9 @@ function sameSchema(a: Attribute[], b: Attribute[]): boolean {
 export async function runCommit(ctx: CommitContext): Promise<'committed' | 'refused' | 'not_committing'> {
   const { db, caller } = ctx;
   try {
+    const started = Date.now();
+    const timings: Record<string, number> = {};
+    const lap = (name: string, since: number) => { timings[name] = (Date.now() - since) / 1000; };
     return await db.withCaller(caller, async (client) => {
       // Re-read under a row lock: a retried job of an import that did commit finds it committed.
       const row = await findImport(client, ctx.row.id, { forUpdate: true });
@@ -92,6 +95,7 @@ export async function runCommit(ctx: CommitContext): Promise<'committed' | 'refu
       if (repair) {
         result.repaired = Number((await client.query(`select count(*) as n from ${checkedTable} where _codes = array['invalid_geometry']`)).rows[0].n);
       }
+      let t = Date.now();
       if (row.mode === 'replace') result.deleted = (await client.query(deleteAllSql(plan))).rowCount ?? 0;
       if (row.mode === 'upsert') {
         const ambiguous = (await client.query(ambiguousKeysSql(plan))).rows;
@@ -105,13 +109,20 @@ export async function runCommit(ctx: CommitContext): Promise<'committed' | 'refu
       // index locks out the layer's readers until the commit, who otherwise go on seeing the old rows meanwhile.
       const indexesSuspended = layerWasEmpty && blocked < report.featureCount &&
         Boolean((await client.query('select imports.suspend_layer_indexes($1) as dropped', [row.layerId])).rows[0].dropped);
+      lap('deleteUpdateSeconds', t);
+      t = Date.now();
+      // The history trigger writes a version per row of this statement (from its transition table), with the import id.
       result.inserted = (await client.query(insertSql(plan, row.mode === 'upsert'))).rowCount ?? 0;
+      lap('insertWithHistorySeconds', t);
+      t = Date.now();
       if (indexesSuspended) await client.query('select catalog.ensure_layer_indexes($1)', [row.layerId]);
+      lap('indexSeconds', t);
+      lap('totalSeconds', started);
       await client.query(
         `update imports.imports set status = 'committed', committed_at = now(), result = $2, updated_at = now(),
            error_code = null, error_message = null,
-           progress = jsonb_build_object('stage', 'committed', 'done', $3::bigint, 'total', $3::bigint)
-         where id = $1`, [row.id, JSON.stringify(result), result.inserted + result.updated]);
+           progress = jsonb_build_object('stage', 'committed', 'done', $3::bigint, 'total', $3::bigint, 'timings', $4::jsonb)
+         where id = $1`, [row.id, JSON.stringify(result), result.inserted + result.updated, JSON.stringify(timings)]);
       return 'committed' as const;
     }, { write: true });
   } catch (err) {

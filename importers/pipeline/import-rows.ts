@@ -3,10 +3,10 @@
 import type pg from 'pg';
 import type { Choices, CommitOptions, ImportMode, NewLayerInput } from './choices.ts';
 
-export type ImportStatus = 'uploaded' | 'reading' | 'validating' | 'preview' | 'committing' | 'committed' | 'failed';
+export type ImportStatus = 'uploaded' | 'reading' | 'validating' | 'preview' | 'committing' | 'committed' | 'failed' | 'expired';
 
 /** Where an import may still go: these end the progress stream. */
-export const settledStatuses: ImportStatus[] = ['preview', 'committed', 'failed'];
+export const settledStatuses: ImportStatus[] = ['preview', 'committed', 'failed', 'expired'];
 
 export interface Progress {
   stage?: ImportStatus;
@@ -43,7 +43,9 @@ export interface ImportRow {
   errorMessage: string | null;
   commitOptions: CommitOptions | null;
   result: Record<string, unknown> | null;
-  createdBy: string;
+  /** Who made the import: a person, or else an API client. */
+  createdBy: string | null;
+  createdByApiClient: string | null;
   createdAt: Date;
   updatedAt: Date;
   commitRequestedBy: string | null;
@@ -67,15 +69,16 @@ export interface ImportReport {
   /** What stands between this preview and a commit (besides features with problems). */
   blockers: { code: string; message: string }[];
   warnings: { code: string; message: string }[];
-  /** How long reading into staging and validating took (for people watching large imports). */
-  timings?: { stagingSeconds: number; validationSeconds: number };
+  /** How long opening the upload (unzip, detection), reading into staging and validating took (for people watching
+   *  large imports, and the benchmark). */
+  timings?: { openSeconds?: number; stagingSeconds: number; validationSeconds: number };
   /** Choices that were in force for this preview (detected or chosen). */
   effective: Choices & { field_map: Record<string, string | null> };
 }
 
 const columns = `i.id, i.file_sha256, f.storage_path, f.size_bytes, i.original_name, i.agency_id, i.layer_id, i.creates_layer,
   i.new_layer, i.mode, i.key_attribute, i.choices, i.status, i.run, i.progress, i.report, i.error_code, i.error_message,
-  i.commit_options, i.result, i.created_by, i.created_at, i.updated_at, i.commit_requested_by, i.committed_at`;
+  i.commit_options, i.result, i.created_by, i.created_by_api_client, i.created_at, i.updated_at, i.commit_requested_by, i.committed_at`;
 
 function toRow(r: Record<string, any>): ImportRow {
   return {
@@ -83,7 +86,7 @@ function toRow(r: Record<string, any>): ImportRow {
     originalName: r.original_name, agencyId: r.agency_id, layerId: r.layer_id, createsLayer: r.creates_layer,
     newLayer: r.new_layer, mode: r.mode, keyAttribute: r.key_attribute, choices: r.choices, status: r.status, run: r.run,
     progress: r.progress, report: r.report, errorCode: r.error_code, errorMessage: r.error_message,
-    commitOptions: r.commit_options, result: r.result, createdBy: r.created_by, createdAt: r.created_at,
+    commitOptions: r.commit_options, result: r.result, createdBy: r.created_by, createdByApiClient: r.created_by_api_client, createdAt: r.created_at,
     updatedAt: r.updated_at, commitRequestedBy: r.commit_requested_by, committedAt: r.committed_at,
   };
 }
@@ -113,7 +116,9 @@ export interface NewImport {
   mode: ImportMode;
   keyAttribute: string | null;
   choices: Choices;
-  createdBy: string;
+  /** The person making the import, or (for an API client) null and createdByApiClient. */
+  createdBy: string | null;
+  createdByApiClient: string | null;
 }
 
 export async function insertImport(client: pg.ClientBase, n: NewImport): Promise<string> {
@@ -122,10 +127,10 @@ export async function insertImport(client: pg.ClientBase, n: NewImport): Promise
     [n.upload.sha256, n.upload.sizeBytes, n.upload.storagePath]);
   const { rows } = await client.query<{ id: string }>(
     `insert into imports.imports (file_sha256, original_name, agency_id, layer_id, creates_layer, new_layer, mode,
-       key_attribute, choices, created_by)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
+       key_attribute, choices, created_by, created_by_api_client)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
     [n.upload.sha256, n.originalName.slice(0, 300), n.agencyId, n.layerId, n.newLayer !== null,
-      n.newLayer ? JSON.stringify(n.newLayer) : null, n.mode, n.keyAttribute, JSON.stringify(n.choices), n.createdBy]);
+      n.newLayer ? JSON.stringify(n.newLayer) : null, n.mode, n.keyAttribute, JSON.stringify(n.choices), n.createdBy, n.createdByApiClient]);
   return rows[0]!.id;
 }
 

@@ -13,8 +13,14 @@ export interface ImportJobData {
   action: 'preview' | 'commit';
   /** The run of the import this job belongs to (a newer preview request supersedes older jobs). */
   run: number;
-  /** Whom the job acts for: the uploader (preview) or the editor who asked for the commit. */
-  userId: string;
+  /** Whom the job acts for: the uploader (preview) or whoever asked for the commit, a person or an API client. */
+  userId?: string;
+  apiClientId?: string;
+}
+
+/** The caller a job acts as (the database derives the rights again from it). */
+export function jobCaller(data: Pick<ImportJobData, 'userId' | 'apiClientId'>): Caller {
+  return data.userId ? { userId: data.userId } : { apiClientId: data.apiClientId! };
 }
 
 export const IMPORT_LOCK_NAMESPACE = 7_340_101;
@@ -49,7 +55,7 @@ async function withImportLock<T>(db: Database, importId: string, fn: () => Promi
 }
 
 export async function handleImportJob(ctx: JobContext, data: ImportJobData, attempt: JobAttempt): Promise<string> {
-  const caller: Caller = { userId: data.userId };
+  const caller = jobCaller(data);
   return withImportLock(ctx.db, data.importId, async () => {
     const row = await ctx.db.withCaller(caller, (c) => findImport(c, data.importId));
     if (!row) return 'import_not_visible';

@@ -99,6 +99,7 @@ export async function runPreview(ctx: RunContext): Promise<void> {
     if (!(await asCaller((c) => setStage(c, row.id, row.run, status, progress)))) throw new SupersededRun();
   };
   const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), `cb-import-${row.id.slice(0, 8)}-`));
+  const openStart = Date.now();
   try {
     await stage('reading', { done: 0, total: 0, rate: 0, startedAt: new Date().toISOString() });
     const datasets = await openUpload(storedPath(ctx.dataDir, row.storagePath), { workDir, originalName: row.originalName });
@@ -126,7 +127,10 @@ export async function runPreview(ctx: RunContext): Promise<void> {
     await stage('validating', { done: 0, total, rate: 0, startedAt: new Date(validateStart).toISOString() });
     const { mapping, errors: mapErrors } = mapFields(dataset.fields, t.attributes, row.choices.field_map ?? {});
     const { report, sample } = await asCaller((c) => validate(c, ctx, { row, datasets, dataset, target: t, rawTable, srid, swapXY, encoding, mapping, mapErrors }));
-    report.timings = { stagingSeconds: (validateStart - readStart) / 1000, validationSeconds: (Date.now() - validateStart) / 1000 };
+    report.timings = {
+      openSeconds: (readStart - openStart) / 1000, stagingSeconds: (validateStart - readStart) / 1000,
+      validationSeconds: (Date.now() - validateStart) / 1000,
+    };
     const done = { done: report.featureCount, total, rate: rate(report.featureCount, validateStart) };
     if (!(await asCaller((c) => setPreview(c, row.id, row.run, report, sample, done)))) throw new SupersededRun();
   } catch (err) {

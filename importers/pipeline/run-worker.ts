@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const worker = await startImportWorker({
     boss, db, dataDir: config.DATA_DIR, pollingIntervalSeconds: 0.5,
     recoverEverySeconds: argument('recover-every') ?? 10, orphanGraceSeconds: argument('orphan-grace') ?? 15,
+    cleanup: { cron: config.IMPORT_CLEANUP_CRON, maxAgeHours: config.IMPORT_PREVIEW_MAX_AGE_HOURS },
     log: (msg, extra) => console.log(JSON.stringify({ msg, ...extra })),
   });
   console.log(JSON.stringify({ msg: 'import worker started', pid: process.pid }));

@@ -17,7 +17,7 @@ const CHUNK_BYTES = 256 * 1024;
 // COPY text format: backslash, tab, newline and carriage return must be escaped. JSON.stringify already writes
 // control characters as \uXXXX or \n, so only the backslashes it writes need doubling.
 function copyText(value: string): string {
-  return value.replace(/\\/g, '\\\\');
+  return value.includes('\\') ? value.replace(/\\/g, '\\\\') : value;
 }
 
 // jsonb refuses \u0000: a NUL in a DBF value is padding, never data. (Checked on the output: a replacer function
@@ -41,13 +41,14 @@ function nfc(properties: SourceFeature['properties']): SourceFeature['properties
   return out ?? properties;
 }
 
+// Runs once per feature of every import: no allocation that a feature without problems does not need.
 export function copyLine(f: SourceFeature): string {
-  const problems = [...f.problems];
+  let problems = f.problems;
   let wkb = '\\N';
   if (f.wkb) {
     const verdict = checkWkb(f.wkb);
     if (verdict.ok) wkb = f.wkb.toString('hex');
-    else problems.push({ code: verdict.code, message: verdict.message });
+    else problems = [...problems, { code: verdict.code, message: verdict.message }];
   }
   const props = copyText(jsonOf(nfc(f.properties ?? {})));
   const probs = problems.length > 0 ? copyText(jsonOf(problems)) : '\\N';

@@ -6,19 +6,54 @@ export type WkbVerdict = { ok: true } | { ok: false; code: 'non_finite_coordinat
 
 const MAX_DEPTH = 8;
 
-class Walker {
-  constructor(private readonly buf: Buffer, public pos = 0) {}
+/** Thrown to stop the walk (never escapes checkWkb). */
+class Stop extends Error {
+  constructor(readonly nonFinite: boolean, message: string) {
+    super(message);
+  }
+}
 
-  need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new Error('truncated');
+const OK: WkbVerdict = Object.freeze({ ok: true });
+
+// Plain methods on one walker per call, no closures: this runs for every feature of an import (a closure per
+// geometry made it the largest cost of encoding a point for COPY).
+class Walker {
+  pos = 0;
+  private little = true;
+  private dims = 2;
+
+  constructor(private readonly buf: Buffer) {}
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new Stop(false, 'truncated');
+  }
+
+  private u32(): number {
+    this.need(4);
+    const v = this.little ? this.buf.readUInt32LE(this.pos) : this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  private points(n: number): void {
+    const count = n * this.dims;
+    this.need(count * 8);
+    const buf = this.buf;
+    for (let i = 0, pos = this.pos; i < count; i++, pos += 8) {
+      const v = this.little ? buf.readDoubleLE(pos) : buf.readDoubleBE(pos);
+      // GDAL reads a NaN point as an empty point; here it is what it is: a coordinate that is not a number.
+      if (!Number.isFinite(v)) throw new Stop(true, 'non-finite coordinate');
+    }
+    this.pos += count * 8;
   }
 
   geometry(depth: number): void {
-    if (depth > MAX_DEPTH) throw new Error('nested too deeply');
+    if (depth > MAX_DEPTH) throw new Stop(false, 'nested too deeply');
     this.need(5);
-    const little = this.buf[this.pos] === 1;
-    if (!little && this.buf[this.pos] !== 0) throw new Error('bad byte order');
-    const rawType = little ? this.buf.readUInt32LE(this.pos + 1) : this.buf.readUInt32BE(this.pos + 1);
+    const order = this.buf[this.pos];
+    if (order !== 1 && order !== 0) throw new Stop(false, 'bad byte order');
+    this.little = order === 1;
+    const rawType = this.little ? this.buf.readUInt32LE(this.pos + 1) : this.buf.readUInt32BE(this.pos + 1);
     this.pos += 5;
     // ISO WKB: 1000s add Z, 2000s M, 3000s ZM; EWKB flags in the high bits.
     let type = rawType & 0x0fffffff;
@@ -31,46 +66,28 @@ class Walker {
       dims = iso === 3 ? 4 : 3;
       type %= 1000;
     }
-    const u32 = () => {
-      this.need(4);
-      const v = little ? this.buf.readUInt32LE(this.pos) : this.buf.readUInt32BE(this.pos);
-      this.pos += 4;
-      return v;
-    };
-    const points = (n: number) => {
-      this.need(n * dims * 8);
-      for (let i = 0; i < n * dims; i++) {
-        const v = little ? this.buf.readDoubleLE(this.pos) : this.buf.readDoubleBE(this.pos);
-        this.pos += 8;
-        // GDAL reads a NaN point as an empty point; here it is what it is: a coordinate that is not a number.
-        if (!Number.isFinite(v)) throw new NonFinite();
-      }
-    };
+    this.dims = dims;
     switch (type) {
-      case 1: points(1); break;
-      case 2: points(u32()); break;
-      case 3: for (let r = u32(); r > 0; r--) points(u32()); break;
+      case 1: this.points(1); break;
+      case 2: this.points(this.u32()); break;
+      case 3: for (let r = this.u32(); r > 0; r--) this.points(this.u32()); break;
       case 4: case 5: case 6: case 7:
-        for (let n = u32(); n > 0; n--) this.geometry(depth + 1);
+        for (let n = this.u32(); n > 0; n--) this.geometry(depth + 1);
         break;
       default:
-        throw new Error(`unknown geometry type ${type}`);
+        throw new Stop(false, `unknown geometry type ${type}`);
     }
   }
 }
-
-class NonFinite extends Error {}
 
 export function checkWkb(wkb: Buffer): WkbVerdict {
   const w = new Walker(wkb);
   try {
     w.geometry(0);
-    if (w.pos !== wkb.length) throw new Error('trailing bytes');
-    return { ok: true };
+    if (w.pos !== wkb.length) throw new Stop(false, 'trailing bytes');
+    return OK;
   } catch (err) {
-    if (err instanceof NonFinite) {
-      return { ok: false, code: 'non_finite_coordinates', message: 'A coordinate is NaN or infinite.' };
-    }
+    if (err instanceof Stop && err.nonFinite) return { ok: false, code: 'non_finite_coordinates', message: 'A coordinate is NaN or infinite.' };
     return { ok: false, code: 'malformed_geometry', message: `The geometry could not be read (${(err as Error).message}).` };
   }
 }

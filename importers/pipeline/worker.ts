@@ -4,6 +4,7 @@ import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Database } from '../../server/db/database.ts';
 import { JOB_SCHEMA, queues } from '../../server/jobs/boss.ts';
+import { expireAbandonedImports } from './cleanup.ts';
 import { handleImportJob, IMPORT_LOCK_NAMESPACE, type ImportJobData } from './job.ts';
 
 export interface ImportWorkerOptions {
@@ -17,11 +18,15 @@ export interface ImportWorkerOptions {
   /** How often to look for orphaned jobs, and how long after its start a job without its lock counts as one. */
   recoverEverySeconds?: number;
   orphanGraceSeconds?: number;
+  /** The clean-up of abandoned imports: its cron schedule (Vietnam time) and the age at which an import expires. */
+  cleanup?: { cron: string; maxAgeHours: number };
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
 /** Longest an import job may stay active before pg-boss itself gives up on it (a backstop to the recovery). */
 export const IMPORT_JOB_EXPIRE_SECONDS = 4 * 60 * 60;
+
+const CLEANUP_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
 /** Enqueues a job inside the caller's transaction: it exists exactly when the import row change commits. */
 export async function enqueueImportJob(boss: PgBoss, client: pg.ClientBase, data: ImportJobData): Promise<string> {
@@ -74,6 +79,16 @@ export async function startImportWorker(opts: ImportWorkerOptions): Promise<{ st
       log('looking for orphaned import jobs failed', { err: (err as Error).message });
     }
   };
+  if (opts.cleanup) {
+    const { cron, maxAgeHours } = opts.cleanup;
+    // Every worker (re)states the same schedule; pg-boss keeps one per queue and sends each due job once.
+    await boss.schedule(queues.importCleanup, cron, {}, { tz: CLEANUP_TIME_ZONE, expireInSeconds: 15 * 60 });
+    workerIds.push(await boss.work(queues.importCleanup, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => {
+      const result = await expireAbandonedImports(db, dataDir, maxAgeHours);
+      if (result.expired.length > 0) log('abandoned imports expired', { imports: result.expired, removedFiles: result.removedFiles });
+      return result;
+    }));
+  }
   await recover();
   const timer = setInterval(recover, (opts.recoverEverySeconds ?? 30) * 1000);
   timer.unref();

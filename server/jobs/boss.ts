@@ -10,6 +10,7 @@ export const JOB_SCHEMA = 'pgboss';
 /** Every queue the platform uses. A new queue is added here and created at the next start. */
 export const queues = {
   import: 'import',
+  importCleanup: 'import-cleanup',
   backup: 'backup',
   tileSeed: 'tile-seed',
 } as const;

@@ -1,8 +1,10 @@
 // Bulk imports (issue 4): upload (streamed multipart) → import row + job in one transaction → the worker's preview
 // → commit. Only editors who can write the layer (or, for a new layer, its agency's editors) start and commit
-// imports; the agency's editors and admins and the operator see them. The database (RLS on imports.imports)
-// decides again.
+// imports, and API clients with a read/write key of the layer's agency (never a new layer); the agency's editors
+// and admins and the operator see them, an API client those into the layers it may write. The database (RLS on
+// imports.imports) decides again.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller } from '../db/database.ts';
 import fastifyMultipart from '@fastify/multipart';
 import type pg from 'pg';
 import { findLayer } from '../catalog/catalog.ts';
@@ -23,6 +25,26 @@ import { enqueueImportJob } from '../../importers/pipeline/worker.ts';
 interface IdParams { id: string }
 
 const importNotFound = () => notFound('The import');
+
+/**
+ * Imports are for people signed in and for API clients with a read/write key (systems of the agency that load
+ * their data themselves); a read-only key is refused here, before anything is read or stored.
+ */
+function requireImporter(request: FastifyRequest): Identity {
+  const caller = request.caller;
+  if (caller.kind === 'api_client') {
+    if (!caller.apiClient!.canWrite) {
+      throw new AppError(403, 'api_key_read_only', 'This API key may only read. Imports need a read/write key of the agency that owns the layer.');
+    }
+    return caller;
+  }
+  return requireUser(request);
+}
+
+/** Whom the import's jobs act for: the person or the API client that asked. */
+function actorOf(identity: Identity): Pick<Caller, 'userId' | 'apiClientId'> {
+  return identity.kind === 'api_client' ? { apiClientId: identity.apiClientId! } : { userId: identity.userId! };
+}
 
 function importJson(row: ImportRow, sample?: unknown) {
   return {
@@ -100,7 +122,7 @@ function parseMode(raw: unknown, key: unknown, creates: boolean): { mode: Import
 }
 
 function mayImport(identity: Identity, row: ImportRow): boolean {
-  if (row.createsLayer) return identity.memberships.some((m) => m.role === 'editor' && m.layer_scope === null && m.agency_id === row.agencyId);
+  if (row.createsLayer) return identity.kind === 'user' && identity.memberships.some((m) => m.role === 'editor' && m.layer_scope === null && m.agency_id === row.agencyId);
   return canWriteLayer(identity, { id: row.layerId, owner: { id: row.agencyId } });
 }
 
@@ -129,7 +151,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   const tooLarge = () => new AppError(413, 'file_too_large', `The file is larger than the ${Math.floor(maxBytes / 1024 / 1024)} MiB an import accepts (${maxBytes} bytes).`);
 
   app.post('/api/imports', async (request, reply) => {
-    const identity = requireUser(request);
+    const identity = requireImporter(request);
     const boss = requireJobs();
     if (!request.isMultipart()) throw new AppError(415, 'multipart_required', 'Send the file as multipart/form-data (field file).');
     const fields: Record<string, string> = {};
@@ -160,6 +182,9 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
       if (fields.layer && fields.new_layer) throw new AppError(400, 'layer_or_new_layer', 'Say layer (an existing layer) or new_layer (a new one), not both.');
       if (!fields.layer && !fields.new_layer) throw new AppError(400, 'layer_required', 'Say which layer to import into (layer), or describe a new one (new_layer).');
       const choices = choicesFrom(fields, true);
+      if (fields.new_layer && identity.kind === 'api_client') {
+        throw new AppError(403, 'api_client_cannot_create_layer', 'An API key imports into existing layers of its agency; new layers are created by the agency\'s editors.');
+      }
       const newLayerInput = fields.new_layer ? parseWith(newLayerSchema, jsonField(fields.new_layer, 'new_layer'), 'invalid_new_layer', 'new_layer') : null;
       const { mode, key } = parseMode(fields.mode, fields.key, newLayerInput !== null);
       const stored = upload;
@@ -176,7 +201,9 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
           const layer = await findLayer(client, fields.layer!);
           if (!layer) throw layerNotFound(fields.layer!);
           if (!canWriteLayer(identity, layer)) {
-            throw new AppError(403, 'forbidden', `Only editors of ${layer.owner.nameVi} may import into the layer ${layer.titleVi}.`);
+            throw new AppError(403, 'forbidden', identity.kind === 'api_client'
+              ? `This API key may not write the layer ${layer.titleVi}: only read/write keys of ${layer.owner.nameVi} for this layer import into it.`
+              : `Only editors of ${layer.owner.nameVi} may import into the layer ${layer.titleVi}.`);
           }
           if (key !== null && !layer.attributes.some((a) => a.name === key)) {
             throw new AppError(400, 'unknown_key', `The upsert key '${key}' is not an attribute of ${layer.id} (${layer.attributes.map((a) => a.name).join(', ')}).`);
@@ -185,9 +212,10 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
           layerId = layer.id;
         }
         const importId = await insertImport(client, {
-          upload: stored, originalName, agencyId, layerId, newLayer, mode, keyAttribute: key, choices, createdBy: identity.userId,
+          upload: stored, originalName, agencyId, layerId, newLayer, mode, keyAttribute: key, choices,
+          createdBy: identity.kind === 'user' ? identity.userId! : null, createdByApiClient: identity.apiClientId ?? null,
         });
-        await enqueueImportJob(boss, client, { importId, action: 'preview', run: 1, userId: identity.userId });
+        await enqueueImportJob(boss, client, { importId, action: 'preview', run: 1, ...actorOf(identity) });
         await recordAudit(client, request, {
           action: 'import_started', agencyId, targetType: 'layer', targetId: layerId,
           details: { import_id: importId, file: originalName, sha256: stored.sha256, size_bytes: stored.sizeBytes, mode },
@@ -204,7 +232,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get<{ Querystring: { layer?: string; limit?: string } }>('/api/imports', async (request) => {
-    requireUser(request);
+    requireImporter(request);
     const limit = Math.min(Math.max(Number(request.query.limit ?? 50) || 50, 1), 500);
     const layer = typeof request.query.layer === 'string' ? request.query.layer : undefined;
     const rows = await app.db.withCaller(request.caller, (c) => listImports(c, { ...(layer ? { layerId: layer } : {}), limit }));
@@ -212,7 +240,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get<{ Params: IdParams }>('/api/imports/:id', async (request) => {
-    requireUser(request);
+    requireImporter(request);
     return app.db.withCaller(request.caller, async (c) => {
       const row = await findImport(c, request.params.id);
       if (!row) throw importNotFound();
@@ -221,14 +249,14 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get<{ Params: IdParams }>('/api/imports/:id/events', async (request, reply) => {
-    requireUser(request);
+    requireImporter(request);
     const first = await app.db.withCaller(request.caller, (c) => findImport(c, request.params.id));
     if (!first) throw importNotFound();
     streamEvents(app, request, reply, first);
   });
 
   /** Starts a new preview run with the changed choices (inside the caller's transaction, row locked). */
-  async function rerun(client: pg.ClientBase, identity: Identity & { userId: string }, row: ImportRow, choices: Choices,
+  async function rerun(client: pg.ClientBase, identity: Identity, row: ImportRow, choices: Choices,
     extra: { newLayer?: NewLayerSpec; mode?: ImportMode; key?: string | null }) {
     const run = row.run + 1;
     await client.query(
@@ -238,7 +266,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
        where id = $1`,
       [row.id, JSON.stringify(choices), run, extra.newLayer ? JSON.stringify(extra.newLayer) : null, extra.mode ?? null,
         extra.key ?? null, extra.key !== undefined]);
-    await enqueueImportJob(requireJobs(), client, { importId: row.id, action: 'preview', run, userId: identity.userId });
+    await enqueueImportJob(requireJobs(), client, { importId: row.id, action: 'preview', run, ...actorOf(identity) });
   }
 
   async function lockForChange(client: pg.ClientBase, identity: Identity, id: string): Promise<ImportRow> {
@@ -249,6 +277,9 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     if (!row) throw new AppError(403, 'forbidden', 'Only editors who can write this layer work on its imports.');
     if (row.status === 'committed') throw new AppError(409, 'already_committed', 'This import is committed; start a new one.');
     if (row.status === 'committing') throw new AppError(409, 'commit_in_progress', 'This import is being committed.');
+    if (row.status === 'expired') {
+      throw new AppError(409, 'import_expired', 'This import was not committed in time, so its preview and its file were removed. Upload the file again.');
+    }
     if (row.status !== 'preview' && row.status !== 'failed') {
       throw new AppError(409, 'preview_not_ready', 'The preview is still being made; wait for it (see the events).');
     }
@@ -256,7 +287,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   }
 
   app.post<{ Params: IdParams }>('/api/imports/:id/preview', async (request, reply) => {
-    const identity = requireUser(request);
+    const identity = requireImporter(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (typeof body !== 'object' || Array.isArray(body)) throw new AppError(400, 'invalid_body', 'Send the choices as a JSON object.');
     const { new_layer, mode: rawMode, key: rawKey, ...rest } = body;
@@ -280,7 +311,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post<{ Params: IdParams }>('/api/imports/:id/commit', async (request, reply) => {
-    const identity = requireUser(request);
+    const identity = requireImporter(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (typeof body !== 'object' || Array.isArray(body)) throw new AppError(400, 'invalid_body', 'Send the commit options as a JSON object.');
     const { skip_invalid, repair, ...rest } = body;
@@ -317,10 +348,11 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
         await client.query('savepoint commit_request');
         await client.query(
           `update imports.imports set status = 'committing', choices = $2, commit_options = $3, commit_requested_by = $4,
-             commit_requested_at = now(), error_code = null, error_message = null,
+             commit_requested_by_api_client = $6, commit_requested_at = now(), error_code = null, error_message = null,
              progress = jsonb_build_object('stage', 'committing', 'done', 0, 'total', $5::bigint), updated_at = now()
            where id = $1`,
-          [row.id, JSON.stringify(choices), JSON.stringify(options), identity.userId, row.report.featureCount]);
+          [row.id, JSON.stringify(choices), JSON.stringify(options), identity.kind === 'user' ? identity.userId : null,
+            row.report.featureCount, identity.apiClientId ?? null]);
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
           await client.query('rollback to savepoint commit_request');
@@ -328,7 +360,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
         }
         throw err;
       }
-      await enqueueImportJob(requireJobs(), client, { importId: row.id, action: 'commit', run: row.run, userId: identity.userId });
+      await enqueueImportJob(requireJobs(), client, { importId: row.id, action: 'commit', run: row.run, ...actorOf(identity) });
       await recordAudit(client, request, {
         action: 'import_commit_requested', agencyId: row.agencyId, targetType: 'layer', targetId: row.layerId,
         details: { import_id: row.id, mode: row.mode, ...options },

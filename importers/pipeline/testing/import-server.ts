@@ -39,14 +39,25 @@ export async function startImportServer(opts: { env?: Record<string, string>; wo
   };
 }
 
+/** Who a test request is from: a signed-in session, or an API client's key. */
+export type Credential = Session | { apiKey: string };
+
+function credentialHeaders(who: Credential): Record<string, string> {
+  return 'apiKey' in who ? { authorization: `Bearer ${who.apiKey}` } : { cookie: who.cookie, 'x-csrf-token': who.csrf };
+}
+
+function apiOptions(who: Credential): { session: Session } | { apiKey: string } {
+  return 'apiKey' in who ? { apiKey: who.apiKey } : { session: who };
+}
+
 export async function upload(
-  url: string, session: Session, file: { name: string; data: Buffer }, fields: Record<string, string | object>,
+  url: string, who: Credential, file: { name: string; data: Buffer }, fields: Record<string, string | object>,
 ): Promise<{ status: number; body: any }> {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, typeof v === 'string' ? v : JSON.stringify(v));
   form.append('file', new Blob([new Uint8Array(file.data)]), file.name);
   const res = await fetch(`${url}/api/imports`, {
-    method: 'POST', body: form, headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+    method: 'POST', body: form, headers: credentialHeaders(who),
   });
   const text = await res.text();
   let body: unknown = text;
@@ -55,10 +66,10 @@ export async function upload(
 }
 
 /** Polls the import until its status is one of `statuses` (or the timeout, which fails the test). */
-export async function waitForImport(url: string, session: Session, id: string, statuses: string[], timeoutMs = 120_000): Promise<any> {
+export async function waitForImport(url: string, who: Credential, id: string, statuses: string[], timeoutMs = 120_000): Promise<any> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const res = await api(url, 'GET', `/api/imports/${id}`, { session });
+    const res = await api(url, 'GET', `/api/imports/${id}`, apiOptions(who));
     if (res.status !== 200) throw new Error(`GET import ${id}: ${res.status} ${JSON.stringify(res.body)}`);
     if (statuses.includes(res.body.status)) return res.body;
     if (Date.now() > until) throw new Error(`import ${id} stayed ${res.body.status} (${JSON.stringify(res.body.error)}), wanted ${statuses.join('/')}`);
