@@ -19,6 +19,7 @@ import { tileRoutes } from '../tiles/routes.ts';
 import { ogcTileRoutes } from '../tiles/ogc-tiles.ts';
 import { styleRoutes } from './routes/styles.ts';
 import { requestIdOptions } from './ops/request-id.ts';
+import { answerClientError } from './ops/client-errors.ts';
 import { opsRoutes, registerOpsHooks } from './ops/register.ts';
 import { importRoutes } from './routes/imports.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -26,6 +27,8 @@ import { searchRoutes } from './routes/search.ts';
 import { ogcRoutes } from './ogc/routes.ts';
 import { wfsRoutes } from './wfs/routes.ts';
 import { exportRoutes } from './exports/routes.ts';
+import { layerChangeRoutes } from './routes/layer-changes.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { startJobs } from './jobs/boss.ts';
 import { startImportWorker } from '../importers/pipeline/worker.ts';
 import type PgBoss from 'pg-boss';
@@ -58,6 +61,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: opts.config.TRUST_PROXY,
     // Layer ids contain a dot and tile paths end in .mvt: keep the router strict about what it parses.
     routerOptions: { maxParamLength: 200 },
+    // Requests the HTTP parser refuses (a filter too long for a URL) still get a machine code and a message.
+    clientErrorHandler: answerClientError,
     ...requestIdOptions,
   });
   const { READ_DATABASE_URL: readUrl, READ_REPLICA_MAX_LAG_MS: maxLagMs } = opts.config;
@@ -66,7 +71,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', db);
   const jobs = opts.jobs ? await startJobs(opts.appDatabaseUrl, { work: opts.jobs.work }) : null;
   const worker = jobs && opts.jobs?.work
-    ? await startImportWorker({ boss: jobs, db, dataDir: opts.config.DATA_DIR, log: (msg, extra) => app.log.info(extra ?? {}, msg) })
+    ? await startImportWorker({
+      boss: jobs, db, dataDir: opts.config.DATA_DIR, log: (msg, extra) => app.log.info(extra ?? {}, msg),
+      cleanup: { cron: opts.config.IMPORT_CLEANUP_CRON, maxAgeHours: opts.config.IMPORT_PREVIEW_MAX_AGE_HOURS },
+    })
     : null;
   app.decorate('jobs', jobs);
   app.addHook('onClose', async () => {
@@ -98,6 +106,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ogcRoutes);
   await app.register(wfsRoutes);
   await app.register(exportRoutes);
+  await app.register(layerChangeRoutes);
+  await app.register(dashboardRoutes);
 
   if (fs.existsSync(path.join(webDist, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'] });

@@ -60,6 +60,10 @@ const readPaths = (layer: string, fid: number, tile: { z: number; x: number; y: 
   `/api/layers/${layer}/features?limit=5`,
   `/api/layers/${layer}/features/${fid}`,
   `/api/layers/${layer}/features/${fid}/history`,
+  `/api/layers/${layer}/changes?interval=month`,
+  `/ogc/collections/${layer}`,
+  `/ogc/collections/${layer}/items?limit=5`,
+  `/styles/${layer}.json`,
   `/tiles/${layer}.json`,
   ...(tile ? [`/tiles/${layer}/${tile.z}/${tile.x}/${tile.y}.mvt`] : []),
 ];

@@ -42,9 +42,9 @@ export interface CatalogRead {
 
 // Versions and row versions only: row level security calls a function per layer, so the read is kept small.
 const catalogQuery = `
-  select 'layer' as kind, l.id, l.data_version, l.xmin::text as row_version,
+  select 'layer' as kind, l.id, l.data_version, l.xmin::text || ':' || a.xmin::text || ':' || s.xmin::text as row_version,
          row_number() over (order by s.sort, l.sort, l.id) as ord
-  from catalog.layers l join catalog.sectors s on s.code = l.sector_code
+  from catalog.layers l join catalog.sectors s on s.code = l.sector_code join catalog.agencies a on a.id = l.owner_agency_id
   where l.visibility = 'public'
   union all
   select 'sector', code, 0, null, 0 from catalog.sectors
@@ -120,7 +120,8 @@ export class PublicLayers {
           sectors.add(row.id);
           continue;
         }
-        // A row's xmin changes with every update of it: only then is the full catalog entry read again.
+        // A row's xmin changes with every update of it: only then is the full catalog entry read again (the layer's
+        // row, or its owner agency's or sector's, whose names the entry carries).
         let layer = known.get(row.id)?.layer;
         if (!layer || this.#rowVersions.get(row.id) !== row.row_version) {
           const found = await findLayer(client, row.id);

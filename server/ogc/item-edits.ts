@@ -59,11 +59,7 @@ function expectedVersion(request: FastifyRequest, layer: Layer, fid: number): nu
 export async function itemEditRoutes(app: FastifyInstance): Promise<void> {
   /** The caller's write transaction on a layer it may edit; a layer it may not see is a 404, as everywhere. */
   async function asEditor<T>(request: FastifyRequest<{ Params: CollectionParams }>, fn: (client: pg.PoolClient, layer: Layer) => Promise<T>): Promise<T> {
-    // The maintenance read-only window covers this API's writes too (Điều 10.2).
-    const window = app.maintenance.readOnlyNow();
-    if (window) {
-      throw new AppError(503, 'maintenance_read_only', `The platform is read-only for maintenance until ${window.endsAt.toISOString()} (${window.titleEn}).`);
-    }
+    // A read-only maintenance window has refused this request before it got here (ops/maintenance.ts).
     return app.db.withCaller(request.caller, async (client) => {
       const layer = await findLayer(client, request.params.collectionId);
       if (!layer) throw collectionNotFound(request.params.collectionId);

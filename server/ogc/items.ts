@@ -9,7 +9,7 @@ import type { CrsDefinition } from '../features/crs.ts';
 import { FeatureCollectionStream, withMembers } from '../features/geojson-stream.ts';
 import { digest, etagMatches, weakEtag } from '../features/http-caching.ts';
 import { layerProvenance } from '../features/provenance.ts';
-import { countFeatures, countFeaturesUpTo, openFeaturePage, readFeature, type PageSummary } from '../features/provider.ts';
+import { countFeatures, countFeaturesUpTo, openFeaturePage, readFeature, SMALL_PAGE, type PageSummary } from '../features/provider.ts';
 import { matchesWholeLayer, type FeatureQuery } from '../features/query.ts';
 import { responseCommitted, sendStream } from '../features/stream-reply.ts';
 import { cacheControlFor, collectionUrl, maintenanceNotices, ogcBase, titleOf, type Link } from './collections.ts';
@@ -17,6 +17,7 @@ import { queryParameters, requestedEncoding, requestedLanguage, type Encoding, t
 import { collectionNotFound, featureNotFound } from './exceptions.ts';
 import { escapeHtml, renderPage, safeHref } from './html.ts';
 import { invalidFeatureId, parseItemRequest, parseItemsRequest, type ItemsRequest } from './items-query.ts';
+import { sharedLookup, StaleGuess } from './shared-catalog.ts';
 
 export const GEOJSON = 'application/geo+json';
 /** Layers up to this many features get an exact numberMatched for any filter (a bounded count is cheap). */
@@ -114,72 +115,109 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { collectionId: string } }>('/collections/:collectionId/items', async (request, reply) => {
     const params = queryParameters(request.url);
-    try {
-      await app.db.withCaller(request.caller, async (client) => {
-        const layer = await findLayer(client, request.params.collectionId);
-        if (!layer) throw collectionNotFound(request.params.collectionId);
-        const req = parseItemsRequest(layer, params, limits);
-        const encoding = requestedEncoding(request, req.f);
-        const lang = requestedLanguage(request);
-        const { query } = req;
-        const paging = [query.offset ?? 0, query.cursor ? JSON.stringify(query.cursor) : ''];
-        const etag = weakEtag(`${layer.id}:${layer.dataVersion}:${digest([
-          encoding, lang, ogcBase(request), layerProvenance(layer), layer.attributes.map((a) => [a.name, a.type]), req.canonical, paging, req.resultType,
-        ])}`);
-        reply.header('content-crs', contentCrs(req.crs));
-        if (conditionalHeaders(request, reply, etag, layer.dataUpdatedAt, layer)) {
-          reply.code(304).send();
-          return;
-        }
+    const id = request.params.collectionId;
+    const lookup = sharedLookup(app, request, id);
+    /**
+     * Answers with `known` as the layer (undefined: found in the caller's transaction). With a guessed layer
+     * (`guessed`), nothing is sent before `confirm` has found it current; a small JSON page is read meanwhile.
+     */
+    const answer = (known: Layer | null | undefined, guessed: boolean) => app.db.withCaller(request.caller, async (client) => {
+      const layer = known !== undefined ? known : await findLayer(client, id);
+      const confirm = async () => {
+        if (guessed && (await lookup!.confirmed) !== layer) throw new StaleGuess();
+      };
+      if (!layer) throw collectionNotFound(id);
+      const req = parseItemsRequest(layer, params, limits);
+      const encoding = requestedEncoding(request, req.f);
+      const lang = requestedLanguage(request);
+      const { query } = req;
+      const paging = [query.offset ?? 0, query.cursor ? JSON.stringify(query.cursor) : ''];
+      const etag = weakEtag(`${layer.id}:${layer.dataVersion}:${digest([
+        encoding, lang, ogcBase(request), layerProvenance(layer), layer.attributes.map((a) => [a.name, a.type]), req.canonical, paging, req.resultType,
+      ])}`);
+      reply.header('content-crs', contentCrs(req.crs));
+      if (conditionalHeaders(request, reply, etag, layer.dataUpdatedAt, layer)) {
+        await confirm();
+        reply.code(304).send();
+        return;
+      }
 
-        if (req.resultType === 'hits') {
-          const n = matchesWholeLayer(query) ? layer.featureCount : await countFeatures(client, layer, query);
-          reply.type(`${GEOJSON}; charset=utf-8`).send({
-            type: 'FeatureCollection', timeStamp: new Date().toISOString(), numberMatched: n, numberReturned: 0, features: [],
-            links: pageLinks(request, layer, req, null, 'json'),
-          });
-          return;
-        }
-
-        const matched = await cheapNumberMatched(client, layer, query);
-        if (encoding === 'html') {
-          const htmlQuery = { ...query, limit: Math.min(query.limit ?? HTML_MAX, HTML_MAX) };
-          const page = openFeaturePage(client, layer, htmlQuery);
-          const features: { id: number; properties: Record<string, unknown> }[] = [];
-          try {
-            for (let batch = await page.nextBatch(); batch; batch = await page.nextBatch()) {
-              for (const text of batch) features.push(JSON.parse(text) as { id: number; properties: Record<string, unknown> });
-            }
-            const summary = await page.finish();
-            const links = pageLinks(request, layer, { ...req, query: htmlQuery }, summary, 'html');
-            reply.type('text/html; charset=utf-8').send(itemsHtml(request, layer, lang, features, links, matched));
-          } finally {
-            await page.close();
-          }
-          return;
-        }
-
-        if (request.method === 'HEAD') {
-          reply.type(`${GEOJSON}; charset=utf-8`).send();
-          return;
-        }
-        const firstPage = !query.offset && !query.cursor;
-        const stream = new FeatureCollectionStream({
-          head: { timeStamp: new Date().toISOString(), provenance: layerProvenance(layer) },
-          page: openFeaturePage(client, layer, query, { crs: req.crs }),
-          tail: (summary) => {
-            const known = matched ?? (firstPage && summary.next === null ? summary.numberReturned : null);
-            return {
-              ...(known !== null ? { numberMatched: known } : {}),
-              numberReturned: summary.numberReturned,
-              links: pageLinks(request, layer, req, summary, 'json'),
-            };
-          },
+      if (req.resultType === 'hits') {
+        await confirm();
+        const n = matchesWholeLayer(query) ? layer.featureCount : await countFeatures(client, layer, query);
+        reply.type(`${GEOJSON}; charset=utf-8`).send({
+          type: 'FeatureCollection', timeStamp: new Date().toISOString(), numberMatched: n, numberReturned: 0, features: [],
+          links: pageLinks(request, layer, req, null, 'json'),
         });
-        reply.type(`${GEOJSON}; charset=utf-8`);
-        const failure = await sendStream(reply, stream);
-        if (failure) throw failure;
+        return;
+      }
+
+      const matched = await cheapNumberMatched(client, layer, query);
+      if (encoding === 'html') {
+        await confirm();
+        const htmlQuery = { ...query, limit: Math.min(query.limit ?? HTML_MAX, HTML_MAX) };
+        const page = openFeaturePage(client, layer, htmlQuery);
+        const features: { id: number; properties: Record<string, unknown> }[] = [];
+        try {
+          for (let batch = await page.nextBatch(); batch; batch = await page.nextBatch()) {
+            for (const text of batch) features.push(JSON.parse(text) as { id: number; properties: Record<string, unknown> });
+          }
+          const summary = await page.finish();
+          const links = pageLinks(request, layer, { ...req, query: htmlQuery }, summary, 'html');
+          reply.type('text/html; charset=utf-8').send(itemsHtml(request, layer, lang, features, links, matched));
+        } finally {
+          await page.close();
+        }
+        return;
+      }
+
+      if (request.method === 'HEAD') {
+        await confirm();
+        reply.type(`${GEOJSON}; charset=utf-8`).send();
+        return;
+      }
+      // A page this small is read in one query and held whole anyway (provider.ts): it is read before the guess
+      // is confirmed, and sent as one body with a Content-Length, so it leaves in one write instead of a chunk per
+      // batch, the tail and the terminator. Larger pages stream, once the layer is confirmed.
+      const small = query.limit !== null && query.limit <= SMALL_PAGE;
+      if (!small) await confirm();
+      const firstPage = !query.offset && !query.cursor;
+      const stream = new FeatureCollectionStream({
+        head: { timeStamp: new Date().toISOString(), provenance: layerProvenance(layer) },
+        page: openFeaturePage(client, layer, query, { crs: req.crs }),
+        tail: (summary) => {
+          const known = matched ?? (firstPage && summary.next === null ? summary.numberReturned : null);
+          return {
+            ...(known !== null ? { numberMatched: known } : {}),
+            numberReturned: summary.numberReturned,
+            links: pageLinks(request, layer, req, summary, 'json'),
+          };
+        },
       });
+      reply.type(`${GEOJSON}; charset=utf-8`);
+      if (small) {
+        const parts: Buffer[] = [];
+        for await (const chunk of stream) parts.push(chunk as Buffer);
+        await confirm();
+        reply.send(Buffer.concat(parts));
+        return;
+      }
+      const failure = await sendStream(reply, stream);
+      if (failure) throw failure;
+    });
+    try {
+      if (lookup?.guess) {
+        try {
+          await answer(lookup.guess, true);
+        } catch (err) {
+          // A guess that failed (an error, or found stale) is decided again on the confirmed entry, unless the
+          // confirmation says the guess was right and the error stands.
+          if (responseCommitted(reply) || (!(err instanceof StaleGuess) && (await lookup.confirmed) === lookup.guess)) throw err;
+          await answer(await lookup.confirmed, false);
+        }
+      } else {
+        await answer(lookup ? await lookup.confirmed : undefined, false);
+      }
     } catch (err) {
       return afterSend(request, reply, err);
     }
@@ -188,8 +226,10 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { collectionId: string; featureId: string } }>('/collections/:collectionId/items/:featureId', async (request, reply) => {
     const { collectionId, featureId } = request.params;
+    const lookup = sharedLookup(app, request, collectionId);
+    const shared = lookup ? await lookup.confirmed : undefined;
     const result = await app.db.withCaller(request.caller, async (client) => {
-      const layer = await findLayer(client, collectionId);
+      const layer = shared !== undefined ? shared : await findLayer(client, collectionId);
       if (!layer) throw collectionNotFound(collectionId);
       const req = parseItemRequest(layer, queryParameters(request.url));
       if (!/^\d{1,15}$/.test(featureId)) throw invalidFeatureId(featureId);

@@ -5,7 +5,7 @@ import { listLayers } from '../catalog/catalog.ts';
 import { badRequest } from '../errors.ts';
 import { digest, etagMatches, weakEtag } from '../features/http-caching.ts';
 import { cacheControlFor, maintenanceNotices, ogcBase, servesOgcTiles } from './collections.ts';
-import { CONFORMANCE } from './conformance.ts';
+import { conformanceClasses } from './conformance.ts';
 import { queryParameters, requestedEncoding, requestedLanguage } from './encoding.ts';
 import { escapeHtml, linkList, renderPage } from './html.ts';
 import { OPENAPI_TYPE, openApiDocument } from './openapi.ts';
@@ -56,20 +56,21 @@ export async function landingRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/conformance', async (request, reply) => {
     const encoding = requestedEncoding(request, onlyF(request));
+    const classes = conformanceClasses(app);
     reply.header('cache-control', 'public, max-age=3600');
     if (encoding === 'html') {
       return reply.type('text/html; charset=utf-8').send(renderPage({
         title: 'Conformance', lang: requestedLanguage(request), crumbs: [{ title: 'OGC API', href: ogcBase(request) }, { title: 'Conformance' }],
-        body: `<ul>${CONFORMANCE.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>`, jsonHref: `${ogcBase(request)}/conformance?f=json`,
+        body: `<ul>${classes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>`, jsonHref: `${ogcBase(request)}/conformance?f=json`,
       }));
     }
-    return reply.type('application/json; charset=utf-8').send({ conformsTo: CONFORMANCE });
+    return reply.type('application/json; charset=utf-8').send({ conformsTo: classes });
   });
 
   app.get('/api', async (request, reply) => {
     const encoding = requestedEncoding(request, onlyF(request));
     const layers = await app.db.withCaller(request.caller, (client) => listLayers(client));
-    const doc = openApiDocument(request, layers, limits);
+    const doc = openApiDocument(request, layers, limits, { tiles: servesOgcTiles(app) });
     const etag = weakEtag(`api:${digest(doc)}`);
     reply.header('etag', etag).header('cache-control', cacheControlFor(layers)).header('vary', 'Accept, Authorization, X-API-Key, Cookie');
     if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();

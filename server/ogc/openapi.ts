@@ -1,7 +1,10 @@
 // /ogc/api: the OpenAPI 3.0 definition of exactly what this folder serves — its paths, methods, parameters (with
 // the limit's default and maximum), media types and errors. Per visible collection it also lists the items path
 // with the collection's queryables as parameters, which is how GDAL learns what it may filter on server-side.
+// When the vector tiles plugin serves /ogc (tiles/ogc-tiles.ts), its paths are here too (OGC API - Tiles, oas30).
 import type { FastifyRequest } from 'fastify';
+import { WEB_MERCATOR_QUAD } from '../../tiles/ogc-tiles.ts';
+import { MVT_CONTENT_TYPE } from '../../tiles/tile-response.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { SUPPORTED_CRS } from '../features/crs.ts';
 import { ogcBase } from './collections.ts';
@@ -21,7 +24,40 @@ const html = { 'text/html': { schema: { type: 'string' } } };
 
 const itemsParameterRefs = ['f', 'bbox', 'bbox-crs', 'limit', 'offset', 'after', 'before', 'datetime', 'crs', 'properties', 'filter', 'filter-lang', 'filter-crs', 'resultType'];
 
-export function openApiDocument(request: FastifyRequest, layers: Layer[], limits: { defaultLimit: number; maxLimit: number }) {
+
+/** The OGC API - Tiles paths of tiles/ogc-tiles.ts, with the operation ids 20-057 recommends. */
+function tilePaths() {
+  const tileParams = [ref('collectionId'), ref('tileMatrixSetId'), ref('tileMatrix'), ref('tileRow'), ref('tileCol')];
+  return {
+    '/tileMatrixSets': {
+      get: { operationId: 'getTileMatrixSetsList', summary: 'Tiling schemes (tile matrix sets) of the tiles', responses: { 200: { description: 'The tile matrix sets', ...json({ type: 'object' }) } } },
+    },
+    '/tileMatrixSets/{tileMatrixSetId}': {
+      get: { operationId: 'getTileMatrixSet', summary: 'A tile matrix set (OGC 17-083r4, JSON)', parameters: [ref('tileMatrixSetId')], responses: { 200: { description: 'The tile matrix set', ...json({ type: 'object' }) }, ...errors } },
+    },
+    '/collections/{collectionId}/tiles': {
+      get: { operationId: '.collection.vector.getTileSetsList', summary: 'The vector tilesets of the collection', parameters: [ref('collectionId')], responses: { 200: { description: 'Tilesets', ...json({ type: 'object' }) }, ...errors } },
+    },
+    '/collections/{collectionId}/tiles/{tileMatrixSetId}': {
+      get: { operationId: '.collection.vector.getTileSet', summary: 'Tileset metadata: limits, layer schema, the tile template', parameters: [ref('collectionId'), ref('tileMatrixSetId')], responses: { 200: { description: 'Tileset metadata', ...json({ type: 'object' }) }, ...errors } },
+    },
+    '/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}': {
+      get: {
+        operationId: '.collection.vector.getTile',
+        summary: 'A vector tile (Mapbox Vector Tile); tile matrices outside the tileset limits are 404',
+        parameters: tileParams,
+        responses: {
+          200: { description: 'The tile', content: { [MVT_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } } } },
+          204: { description: 'No data in this tile' },
+          304: { description: 'Not modified (If-None-Match)' },
+          ...errors,
+        },
+      },
+    },
+  };
+}
+
+export function openApiDocument(request: FastifyRequest, layers: Layer[], limits: { defaultLimit: number; maxLimit: number }, opts: { tiles: boolean } = { tiles: false }) {
   const crsUris = SUPPORTED_CRS.map((c) => c.uri);
   const editResponses = {
     400: { $ref: '#/components/responses/Error' },
@@ -113,6 +149,7 @@ export function openApiDocument(request: FastifyRequest, layers: Layer[], limits
       '/collections/{collectionId}/schema': {
         get: { summary: 'Schema of the features', parameters: [ref('collectionId'), ref('f')], responses: { 200: { description: 'JSON Schema', content: { 'application/schema+json': {}, ...html } }, ...errors } },
       },
+      ...(opts.tiles ? tilePaths() : {}),
       ...perCollection,
     },
     components: {
@@ -139,6 +176,12 @@ export function openApiDocument(request: FastifyRequest, layers: Layer[], limits
         resultType: { name: 'resultType', in: 'query', required: false, schema: { type: 'string', enum: ['results', 'hits'], default: 'results' }, description: 'hits: only numberMatched (a full count).' },
         'If-Match': { name: 'If-Match', in: 'header', required: true, schema: { type: 'string' }, description: 'The ETag of the version being changed.' },
         'Content-Crs': { name: 'Content-Crs', in: 'header', required: false, schema: { type: 'string', enum: crsUris.map((u) => `<${u}>`) } },
+        ...(opts.tiles ? {
+          tileMatrixSetId: { name: 'tileMatrixSetId', in: 'path', required: true, schema: { type: 'string', enum: [WEB_MERCATOR_QUAD] } },
+          tileMatrix: { name: 'tileMatrix', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]{1,2}$' }, description: 'The zoom level; the tileset metadata lists the ones with tiles.' },
+          tileRow: { name: 'tileRow', in: 'path', required: true, schema: { type: 'integer', minimum: 0 }, description: 'Row from the top (y).' },
+          tileCol: { name: 'tileCol', in: 'path', required: true, schema: { type: 'integer', minimum: 0 }, description: 'Column from the left (x).' },
+        } : {}),
       },
       schemas: {
         Exception: { type: 'object', required: ['code'], properties: { code: { type: 'string' }, description: { type: 'string' } } },

@@ -207,6 +207,51 @@ describe('read-only during a window', () => {
     assert.equal(after.status, 201);
   });
 
+  test('the same rule covers OGC API Part 4 and WFS: writes 503 with Retry-After, GETs and POST GetFeature still read', async () => {
+    const ogc = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => fetch(`${url}/ogc/collections/${ROADS}/items${path}`, {
+      method, headers: { 'content-type': 'application/geo+json', cookie: editor.cookie, 'x-csrf-token': editor.csrf, ...headers }, body: JSON.stringify(body),
+    });
+    const created = await ogc('POST', '', road('Trước cửa sổ OGC'));
+    assert.equal(created.status, 201, await created.clone().text());
+    const fid = Number(created.headers.get('location')!.split('/').pop());
+    const etag = created.headers.get('etag')!;
+    const win = await api(url, 'POST', '/api/admin/maintenance', { session: operator, body: window(0, HOUR, { emergency: true, read_only: true }) });
+    assert.equal(win.status, 201, JSON.stringify(win.body));
+
+    for (const [method, path, headers] of [['POST', '', {}], ['PUT', `/${fid}`, { 'if-match': etag }], ['PATCH', `/${fid}`, { 'if-match': etag }], ['DELETE', `/${fid}`, { 'if-match': etag }]] as const) {
+      const res = await ogc(method, path, road('Trong cửa sổ OGC'), headers);
+      assert.equal(res.status, 503, method);
+      const body = await res.json() as { code: string; description: string };
+      // In the OGC API's own exception shape, with the platform's machine code.
+      assert.deepEqual(Object.keys(body).sort(), ['code', 'description']);
+      assert.equal(body.code, 'maintenance_read_only');
+      assert.match(body.description, /read-only for maintenance until .*reading works/);
+      const retryAfter = Number(res.headers.get('retry-after'));
+      assert.ok(retryAfter > 3500 && retryAfter <= 3600, `${method} Retry-After ${retryAfter}`);
+    }
+    const { rows } = await server.owner.query(`select ten from ${ROADS} where fid = $1`, [fid]);
+    assert.equal(rows[0].ten, 'Trước cửa sổ OGC');
+    assert.equal((await server.owner.query(`select count(*)::int n from ${ROADS} where ten = 'Trong cửa sổ OGC'`)).rows[0].n, 0);
+
+    // Reads: OGC items, WFS GetFeature by GET, by an XML POST and by a form POST.
+    assert.equal((await fetch(`${url}/ogc/collections/${ROADS}/items`)).status, 200);
+    const kvp = `service=WFS&version=2.0.0&request=GetFeature&typeNames=cb:${ROADS}&outputFormat=application/json`;
+    const byGet = await fetch(`${url}/wfs?${kvp}`);
+    assert.equal(byGet.status, 200);
+    const xml = `<wfs:GetFeature service="WFS" version="2.0.0" outputFormat="application/json" xmlns:wfs="http://www.opengis.net/wfs/2.0"><wfs:Query typeNames="cb:${ROADS}"/></wfs:GetFeature>`;
+    const byXml = await fetch(`${url}/wfs`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml });
+    assert.equal(byXml.status, 200, await byXml.clone().text());
+    assert.ok(((await byXml.json()) as { features: unknown[] }).features.length > 0);
+    const byForm = await fetch(`${url}/wfs`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: kvp });
+    assert.equal(byForm.status, 200);
+    // A path with no route is still a 404, not a maintenance answer.
+    assert.equal((await fetch(`${url}/ogc/khong-co`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 404);
+
+    await cancelAll();
+    const after = await ogc('PATCH', `/${fid}`, { properties: { ten: 'Sau cửa sổ OGC' } }, { 'if-match': etag, 'content-type': 'application/merge-patch+json' });
+    assert.equal(after.status, 200, await after.clone().text());
+  });
+
   test('a window that is not read-only leaves writes alone', async () => {
     const created = await api(url, 'POST', '/api/admin/maintenance', { session: operator, body: window(0, HOUR, { emergency: true }) });
     assert.equal(created.body.window.active, true);

@@ -121,11 +121,23 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const READ_ONLY_EXEMPT = new Set(['/api/auth/login', '/api/auth/logout', '/api/admin/maintenance', '/api/admin/maintenance/:id']);
 const API_PREFIXES = ['/api/', '/ogc', '/wfs', '/tiles/'];
 
-export function blockedWhenReadOnly(request: Pick<FastifyRequest, 'method' | 'url' | 'routeOptions'>): boolean {
-  return WRITE_METHODS.has(request.method) && request.url.startsWith('/api/') && !READ_ONLY_EXEMPT.has(request.routeOptions.url ?? '');
+/**
+ * The one rule of a read-only window, for every API (/api, OGC API Features Part 4, WFS): a request with a method
+ * that writes (POST, PUT, PATCH, DELETE) to a route is refused, unless the route is one of the exempt ones above or
+ * declares `config: { readsOnly: true }` — a POST that only reads, such as WFS GetFeature with an XML body (this
+ * server has no WFS Transaction). A path with no route writes nothing: its 404 stands.
+ */
+export function blockedWhenReadOnly(request: Pick<FastifyRequest, 'method' | 'routeOptions'>): boolean {
+  const route = request.routeOptions.url;
+  return WRITE_METHODS.has(request.method) && route !== undefined && !READ_ONLY_EXEMPT.has(route) &&
+    request.routeOptions.config?.readsOnly !== true;
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route that uses a writing method (POST) only to read: it keeps working in a read-only window. */
+    readsOnly?: boolean;
+  }
   interface FastifyInstance {
     /** Maintenance windows: for the web banner, the OGC landing page, anything that announces them. */
     maintenance: MaintenanceNotices;

@@ -89,7 +89,8 @@ async function wfs(app: FastifyInstance): Promise<void> {
 
   app.get('/', async (request, reply) => dispatch(request, reply, parseKvp(queryParameters(request.url))));
 
-  app.post('/', async (request, reply) => {
+  // Every WFS operation here reads (there is no Transaction), so POSTs keep working in a read-only maintenance window.
+  app.post('/', { config: { readsOnly: true } }, async (request, reply) => {
     const body = request.body as string | { form: string } | undefined | null;
     if (body && typeof body === 'object' && 'form' in body) return dispatch(request, reply, parseKvp([...new URLSearchParams(body.form)]));
     if (typeof body !== 'string' || body.trim() === '') {

@@ -3,9 +3,14 @@
 // against MapServer 8 (WFS 2.0, GeoJSON) on the same table when mapserv is installed.
 //
 //   node --import tsx server/ogc/bench/features.bench.ts [--seconds 15] [--concurrency 8] [--features 100000] [--no-mapserver]
+//        [--items-only] [--compare /path/to/another/checkout] [--profile /dir/for/cpu-profiles]
 //
 // It makes its own database (a copy of the empty template), a polygon layer made the way the platform makes layers,
 // and runs the server in a child process so the server's memory is measured apart from the load generator's.
+// --compare runs a second server from another checkout of the project (e.g. `git archive HEAD | tar -x -C /tmp/base`,
+// with node_modules linked) on the same database, and measures it in the same run, in turns with this one.
+// --profile writes the server's CPU profile (node --cpu-prof) there when it exits. --items-only skips the whole-layer
+// streams and MapServer.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +33,11 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+function argText(name: string): string | null {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : null;
+}
+
 // ---- server mode: the child process -------------------------------------------------------------------------
 async function serve(appUrl: string): Promise<void> {
   const config = loadConfig({
@@ -41,6 +51,13 @@ async function serve(appUrl: string): Promise<void> {
 
 // ---- measurement helpers --------------------------------------------------------------------------------------
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU time a process has used (user + system), in ms. */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command; in clock ticks (100/s).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function rssKb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -74,6 +91,17 @@ interface Throughput {
   p50: number;
   p95: number;
   featuresPerSecond: number;
+}
+
+/** Several measurements of the same thing as one (latencies are not kept, so percentiles are the slices' medians). */
+function merge(runs: Throughput[]): Throughput {
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const secs = runs.reduce((n, r) => n + r.seconds, 0);
+  const mid = (k: 'p50' | 'p95') => [...runs.map((r) => r[k])].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  return {
+    requests, seconds: secs, perSecond: requests / secs, p50: mid('p50'), p95: mid('p95'),
+    featuresPerSecond: runs.reduce((n, r) => n + r.featuresPerSecond * r.seconds, 0) / secs,
+  };
 }
 
 /** `concurrency` workers call `once` until `seconds` have passed. */
@@ -320,6 +348,7 @@ async function main(): Promise<void> {
   const owner = new pg.Client({ connectionString: db.ownerUrl });
   await owner.connect();
   let child: ChildProcess | null = null;
+  let baselineChild: ChildProcess | null = null;
   try {
     await createLayer(owner, {
       id: LAYER,
@@ -352,18 +381,28 @@ async function main(): Promise<void> {
     const { rows: ext } = await owner.query(`select st_xmin(e) x0, st_ymin(e) y0, st_xmax(e) x1, st_ymax(e) y1 from (select st_extent(geom) e from ${LAYER}) q`);
     const extent = [ext[0].x0, ext[0].y0, ext[0].x1, ext[0].y1] as number[];
 
-    child = spawn(process.execPath, ['--import', 'tsx', here, '--serve', db.appUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child!.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /LISTENING (\S+)/.exec(out);
-        if (m) resolve(m[1]!);
+    const startServer = async (script: string, nodeArgs: string[] = []) => {
+      const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, '--serve', db.appUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const listening = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        server.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /LISTENING (\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
       });
-      child!.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-    });
+      return { server, url: listening };
+    };
+    const profileDir = argText('profile');
+    const started = await startServer(here, profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
+    child = started.server;
+    const url = started.url;
     const pid = child.pid!;
     const items = `${url}/ogc/collections/${LAYER}/items`;
+    const compareRoot = argText('compare');
+    const baseline = compareRoot ? await startServer(path.join(compareRoot, 'server', 'ogc', 'bench', 'features.bench.ts')) : null;
+    if (baseline) baselineChild = baseline.server;
 
     // Raw SQL: the provider's own statement for the same request, on a pool of the server's role.
     const pool = new pg.Pool({ connectionString: db.appUrl, max: concurrency });
@@ -382,20 +421,56 @@ async function main(): Promise<void> {
     };
 
     const results: Record<string, unknown> = { features: count, concurrency, seconds, cpus: os.cpus().length, load: os.loadavg()[0] };
-    for (const [limit, size] of [[100, 0.05], [1000, 0.15]] as const) {
-      const list = boxes(size, extent);
-      for (let i = 0; i < 20; i++) await drain(await fetch(`${items}?bbox=${list[i]}&limit=${limit}`));
+    /** Requests to one server's items, a different bbox each time from the fixed list. */
+    const itemsLoad = (base: string, list: string[], limit: number) => {
       let i = 0;
-      const ours = await load(seconds, concurrency, async () => {
-        const res = await fetch(`${items}?bbox=${list[i++ % list.length]}&limit=${limit}`);
+      return async () => {
+        const res = await fetch(`${base}/ogc/collections/${LAYER}/items?bbox=${list[i++ % list.length]}&limit=${limit}`);
         if (res.status !== 200) throw new Error(`${res.status}`);
         await drain(res);
         return limit;
-      });
+      };
+    };
+    /** The sides take turns in three slices each, so the machine's other load weighs on all of them alike. */
+    // And the server's CPU time per request: on a machine shared with other work, throughput says how the
+    // scheduler treated three processes in a chain; CPU per request says what one request costs the server.
+    const serverPids: Record<string, number> = { ours: pid, ...(baseline ? { baseline: baseline.server.pid! } : {}) };
+    const inTurns = async (sides: Record<string, () => Promise<number>>) => {
+      const slices: Record<string, Throughput[]> = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
+      const cpu: Record<string, number> = {};
+      for (let turn = 0; turn < 3; turn++) {
+        for (const [name, once] of Object.entries(sides)) {
+          const serverPid = serverPids[name];
+          const before = serverPid ? cpuMs(serverPid) : 0;
+          slices[name]!.push(await load(seconds / 3, concurrency, once));
+          if (serverPid) cpu[name] = (cpu[name] ?? 0) + cpuMs(serverPid) - before;
+        }
+      }
+      return Object.fromEntries(Object.entries(slices).map(([name, runs]) => {
+        const merged = merge(runs);
+        return [name, { ...merged, ...(cpu[name] !== undefined ? { serverCpuMsPerRequest: cpu[name]! / merged.requests } : {}) }];
+      }));
+    };
+    for (const [limit, size] of [[100, 0.05], [1000, 0.15]] as const) {
+      const list = boxes(size, extent);
+      for (const base of [url, ...(baseline ? [baseline.url] : [])]) {
+        for (let i = 0; i < 20; i++) await drain(await fetch(`${base}/ogc/collections/${LAYER}/items?bbox=${list[i]}&limit=${limit}`));
+      }
       let j = 0;
-      const raw = await load(seconds, concurrency, () => rawPage(list[j++ % list.length]!, limit));
-      results[`items_limit_${limit}`] = { ours, raw };
-      console.error(`limit ${limit}: ${ours.perSecond.toFixed(0)} req/s (raw SQL ${raw.perSecond.toFixed(0)})`);
+      const sides: Record<string, () => Promise<number>> = {
+        ours: itemsLoad(url, list, limit),
+        ...(baseline ? { baseline: itemsLoad(baseline.url, list, limit) } : {}),
+        raw: () => rawPage(list[j++ % list.length]!, limit),
+      };
+      const measured = await inTurns(sides);
+      results[`items_limit_${limit}`] = measured;
+      console.error(`limit ${limit}: ${Object.entries(measured).map(([k, v]) => `${k} ${v.perSecond.toFixed(0)} req/s (p50 ${v.p50.toFixed(1)} ms` +
+        `${'serverCpuMsPerRequest' in v ? `, server CPU ${(v.serverCpuMsPerRequest as number).toFixed(2)} ms/request` : ''})`).join(', ')}`);
+    }
+    if (process.argv.includes('--items-only')) {
+      await pool.end();
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      return;
     }
 
     // The whole layer: one items request, and the bare GeoJSON download.
@@ -464,6 +539,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   } finally {
     child?.kill('SIGTERM');
+    baselineChild?.kill('SIGTERM');
+    // The profile is written when the server exits.
+    if (child && child.exitCode === null) await new Promise((resolve) => child!.once('exit', resolve));
     await owner.end();
     await db.drop();
   }
