@@ -209,8 +209,10 @@ describe('the agency editor', () => {
     await editor.waitForFunction(() => window.cbReady === true);
     assert.deepEqual(await editor.locator('.layer-choice').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.layer)), [LIGHTS]);
 
-    admin.once('dialog', (d) => void d.accept('Nghỉ việc'));
     await admin.locator('[data-user="bientap.moi"]').getByRole('button', { name: 'Khoá' }).click();
+    const reason = admin.getByRole('dialog', { name: 'Khoá tài khoản bientap.moi' });
+    await reason.getByLabel('Lý do').fill('Nghỉ việc');
+    await reason.getByRole('button', { name: 'Khoá' }).click();
     await admin.getByText('Đã cập nhật.').waitFor();
     // The list reloads after the message: wait for the row itself to say so.
     await admin.locator('tr', { hasText: 'bientap.moi' }).filter({ hasText: 'Đã khoá' }).waitFor();

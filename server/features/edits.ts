@@ -138,6 +138,8 @@ interface HistoryRow {
   attributes: Record<string, unknown>;
   changed_at: Date;
   changed_by: string | null;
+  /** The editor's display name, for accounts the caller may see (themself; an agency admin their agency's). */
+  changed_by_name: string | null;
   api_client: string | null;
   import_id: string | null;
   note: string | null;
@@ -145,9 +147,12 @@ interface HistoryRow {
 
 export async function featureHistory(client: pg.ClientBase, layer: Layer, fid: number): Promise<HistoryRow[]> {
   const { rows } = await client.query<HistoryRow>(
-    `select version, operation, st_asgeojson(geom, 7)::json as geometry, attributes, changed_at, changed_by,
-            api_client, import_id, note
-     from history.feature_history($1, $2)`,
+    // Names come from the accounts the caller may see, as report events do: others stay a username.
+    `select h.version, h.operation, st_asgeojson(h.geom, 7)::json as geometry, h.attributes, h.changed_at, h.changed_by,
+            nullif(u.display_name, '') as changed_by_name, h.api_client, h.import_id, h.note
+     from history.feature_history($1, $2) h
+     left join auth.visible_accounts() u on u.username = h.changed_by
+     order by h.version`,
     [layer.id, fid],
   );
   return rows;

@@ -47,7 +47,7 @@ before(async () => {
     attributes: [{ name: 'ten', type: 'text', label_vi: 'Tên', label_en: 'Name' }],
   });
   const passwordHash = await hashPassword(PASSWORD);
-  await insertAccount(server.owner, { username: 'editor.gt', role: 'editor', agencyCode: 'so_gtvt', passwordHash });
+  await insertAccount(server.owner, { username: 'editor.gt', displayName: 'Nguyễn Văn Giao', role: 'editor', agencyCode: 'so_gtvt', passwordHash });
   await insertAccount(server.owner, { username: 'scoped.gt', role: 'editor', agencyCode: 'so_gtvt', passwordHash, layers: [ZONES] });
   await insertAccount(server.owner, { username: 'editor.dt', role: 'editor', agencyCode: 'ubnd_tp_cao_bang', passwordHash });
   await insertAccount(server.owner, { username: 'viewer.gt', role: 'viewer', agencyCode: 'so_gtvt', passwordHash });
@@ -138,6 +138,10 @@ describe('create, replace, patch, delete with optimistic locking', () => {
     assert.equal(h.status, 200);
     assert.deepEqual(h.body.versions.map((v: { version: number }) => v.version), [1, 2]);
     assert.equal(h.body.versions[0].changed_by, 'editor.gt');
+    // Account names are not public: anonymously, the username only; the editor sees their own name.
+    assert.equal(h.body.versions[0].changed_by_name, null);
+    const own = await api(url, 'GET', path(ROADS, `/${fid}/history`), { session: editor });
+    assert.deepEqual(own.body.versions.map((v: { changed_by_name: string }) => v.changed_by_name), ['Nguyễn Văn Giao', 'Nguyễn Văn Giao']);
     assert.equal(h.body.versions[0].note, 'khảo sát 2024');
     assert.equal(h.body.versions[1].properties.ten, 'Đường sai tên');
     const r = await api(url, 'POST', path(ROADS, `/${fid}/restore`), { session: editor, body: { version: 1 }, headers: { 'if-match': p.headers.get('etag')! } });

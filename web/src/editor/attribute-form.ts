@@ -107,6 +107,23 @@ export class AttributeForm {
     return true;
   }
 
+  /** Writes the labels again in the current language, keeping what was typed (the language switch). */
+  relabel(): void {
+    for (const raw of this.layer.attributes) {
+      const a = raw as Attribute;
+      const input = this.inputs.get(a.name)!;
+      const lab = this.element.querySelector<HTMLLabelElement>(`label[for="${input.id}"]`);
+      if (lab) lab.textContent = label(a) + (a.required ? ' *' : '');
+      if (input instanceof HTMLSelectElement) {
+        input.options[0]!.text = t('chooseValue');
+        if (a.type === 'boolean') {
+          input.options[1]!.text = t('yes');
+          input.options[2]!.text = t('no');
+        }
+      }
+    }
+  }
+
   private clearError(name: string): void {
     const error = this.errors.get(name);
     if (error) error.textContent = '';

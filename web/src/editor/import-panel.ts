@@ -2,7 +2,7 @@
 // stages (SSE) → the preview report with its sample on the map → fix encoding / CRS and preview again → commit.
 import type { CatalogLayer } from '../catalog.ts';
 import { ApiError, call, uploadWithProgress } from './http.ts';
-import { currentLang, errorText, t, type EditorKey } from './strings.ts';
+import { currentLang, errorText, hasText, t, type EditorKey } from './strings.ts';
 
 interface ImportBody {
   id: string;
@@ -30,6 +30,23 @@ interface Hooks {
   showSample(data: unknown): void;
 }
 
+const SAMPLE_ROWS = 5;
+const SAMPLE_TEXT_COLUMNS = 3;
+
+// The encodings the importer reads (importers/pipeline/choices.ts), by their proper names.
+const ENCODINGS: Array<[string, string]> = [
+  ['utf8', 'UTF-8'], ['windows1258', 'Windows-1258'], ['tcvn3', 'TCVN3 (ABC)'], ['vni', 'VNI-Windows'], ['viscii', 'VISCII'], ['latin1', 'Latin-1'],
+];
+// The coordinate systems Cao Bằng's files come in: VN-2000 TM-3 105°45′ first (the province's own zone).
+const SRIDS = [9210, 4326, 4756, 9209, 9211, 3405, 32648];
+
+/** A blocker or warning of the preview in the reader's language; the server's English for an unknown code. */
+function issueText(issue: { code: string; message: string }): string {
+  const key = `issue_${issue.code}`;
+  // What follows the message's first colon is data (field names, EPSG codes), the same in every language.
+  return hasText(key) ? t(key, { detail: issue.message.split(': ').slice(1).join(': ') }) : issue.message;
+}
+
 const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 export class ImportPanel {
@@ -38,6 +55,10 @@ export class ImportPanel {
   private readonly stage: HTMLElement;
   private readonly report: HTMLElement;
   private current: ImportBody | null = null;
+  /** The layer being edited: the target the dropdown starts on. */
+  private preferred: string | null = null;
+  /** The stage line's text, as a function so the language switch can say it again. */
+  private stageText: () => string = () => '';
 
   constructor(private readonly root: HTMLElement, private readonly hooks: Hooks) {
     root.innerHTML = `
@@ -65,29 +86,46 @@ export class ImportPanel {
     });
   }
 
+  /** Writes the panel again in the current language (the language switch), the report included. */
   translate(): void {
     for (const node of this.root.querySelectorAll<HTMLElement>('[data-t]')) node.textContent = t(node.dataset.t as EditorKey);
     const modes = this.root.querySelectorAll<HTMLOptionElement>('#import-mode option');
     for (const o of modes) o.textContent = t(`mode_${o.value}` as EditorKey);
+    this.bar.setAttribute('aria-label', t('progressLabel'));
+    this.stage.textContent = this.stageText();
+    const select = this.root.querySelector<HTMLSelectElement>('#import-layer')!;
+    for (const o of select.options) {
+      const layer = this.hooks.layers().find((l) => l.id === o.value);
+      if (layer) o.textContent = currentLang() === 'en' ? layer.title_en : layer.title_vi;
+    }
+    if (this.current?.status === 'preview' && this.current.report && this.report.querySelector('#report-title')) this.renderReport(this.current);
+    else if (this.current?.status === 'committed') this.renderDone(this.current);
   }
 
   refreshLayers(): void {
     const select = this.root.querySelector<HTMLSelectElement>('#import-layer')!;
-    const chosen = select.value;
+    const chosen = select.value || this.preferred;
     select.replaceChildren(...this.hooks.layers().map((l) => new Option(currentLang() === 'en' ? l.title_en : l.title_vi, l.id)));
-    if (chosen) select.value = chosen;
+    if (chosen && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
     this.translate();
+  }
+
+  /** The editor chose a layer to edit: imports go there unless they pick another. */
+  selectLayer(id: string): void {
+    this.preferred = id;
+    const select = this.root.querySelector<HTMLSelectElement>('#import-layer')!;
+    if ([...select.options].some((o) => o.value === id)) select.value = id;
+  }
+
+  private say(text: () => string, error = false): void {
+    this.stageText = text;
+    this.stage.textContent = text();
+    this.stage.classList.toggle('error', error);
   }
 
   private setStage(stage: string, done = 0, total = 0): void {
     const key = `stage_${stage}` as EditorKey;
-    let text: string;
-    try {
-      text = t(key);
-    } catch {
-      text = t('stage_other', { stage });
-    }
-    this.stage.textContent = text + (total > 0 ? ` (${done}/${total})` : '');
+    this.say(() => (hasText(key) ? t(key) : t('stage_other', { stage })) + (total > 0 ? ` (${done}/${total})` : ''));
     this.stage.dataset.stage = stage;
     this.bar.hidden = false;
     if (total > 0) this.bar.value = done / total;
@@ -99,7 +137,8 @@ export class ImportPanel {
     this.report.replaceChildren();
     this.bar.hidden = false;
     this.bar.value = 0;
-    this.stage.textContent = t('uploading');
+    this.current = null;
+    this.say(() => t('uploading'));
     try {
       const r = await uploadWithProgress<{ id: string }>('/api/imports', data, (f) => {
         this.bar.value = f;
@@ -111,8 +150,7 @@ export class ImportPanel {
   }
 
   private fail(err: ApiError): void {
-    this.stage.textContent = errorText(err.code, err.message);
-    this.stage.classList.add('error');
+    this.say(() => errorText(err.code, err.message), true);
   }
 
   /** Follows the import's events until it settles, then shows the report (or the result). */
@@ -147,17 +185,52 @@ export class ImportPanel {
     this.setStage(imp.status);
     this.bar.value = 1;
     if (imp.status === 'committed') {
-      const n = (imp.result?.inserted ?? 0) + (imp.result?.updated ?? 0) || imp.report?.featureCount || 0;
-      const layer = this.hooks.layers().find((l) => l.id === imp.layer);
-      this.report.replaceChildren(Object.assign(document.createElement('p'), {
-        className: 'success', textContent: t('importDone', { n, layer: layer ? (currentLang() === 'en' ? layer.title_en : layer.title_vi) : imp.layer }),
-      }));
+      this.renderDone(imp);
       this.hooks.showSample({ type: 'FeatureCollection', features: [] });
+      // The report's bbox is the imported features' extent (in WGS 84): the map goes there, not to the whole layer.
       this.hooks.onCommitted(imp.layer, imp.report?.bbox ?? null);
       return;
     }
     if (imp.error) this.fail(new ApiError(400, imp.error.code, imp.error.message));
     if (imp.report) this.renderReport(imp);
+  }
+
+  private renderDone(imp: ImportBody): void {
+    const n = (imp.result?.inserted ?? 0) + (imp.result?.updated ?? 0) || imp.report?.featureCount || 0;
+    const layer = this.hooks.layers().find((l) => l.id === imp.layer);
+    this.report.replaceChildren(Object.assign(document.createElement('p'), {
+      className: 'success', textContent: t('importDone', { n, layer: layer ? (currentLang() === 'en' ? layer.title_en : layer.title_vi) : imp.layer }),
+    }));
+  }
+
+  /**
+   * A few sample features as the preview read them: the name and the texts (to check the encoding) and where each
+   * lands in WGS 84 (to check the coordinate system).
+   */
+  private sampleTable(imp: ImportBody): HTMLTableElement | null {
+    const features = ((imp.sample as GeoJSON.FeatureCollection | undefined)?.features ?? []).slice(0, SAMPLE_ROWS);
+    if (features.length === 0) return null;
+    const layer = this.hooks.layers().find((l) => l.id === imp.layer);
+    const texts = (layer?.attributes ?? []).filter((a) => a.type === 'text' && (a.name === layer?.name_attribute || features.some((f) => f.properties?.[a.name])));
+    texts.sort((a, b) => Number(b.name === layer?.name_attribute) - Number(a.name === layer?.name_attribute));
+    const columns = texts.slice(0, SAMPLE_TEXT_COLUMNS);
+    const table = document.createElement('table');
+    table.className = 'import-sample';
+    table.createCaption().textContent = t('sampleHeading');
+    const head = table.createTHead().insertRow();
+    for (const text of [...columns.map((a) => (currentLang() === 'en' ? a.label_en : a.label_vi)), t('sampleLonLat')]) {
+      head.append(Object.assign(document.createElement('th'), { scope: 'col', textContent: text }));
+    }
+    const body = table.createTBody();
+    for (const f of features) {
+      const row = body.insertRow();
+      for (const a of columns) row.insertCell().textContent = show(f.properties?.[a.name]);
+      const first = JSON.stringify(f.geometry && 'coordinates' in f.geometry ? f.geometry.coordinates : []).match(/-?\d+(\.\d+)?(e-?\d+)?/g)?.map(Number) ?? [];
+      const where = row.insertCell();
+      where.className = 'lonlat';
+      where.textContent = first.length >= 2 ? `${first[0]!.toFixed(6)}, ${first[1]!.toFixed(6)}` : '—';
+    }
+    return table;
   }
 
   private renderReport(imp: ImportBody): void {
@@ -174,15 +247,16 @@ export class ImportPanel {
     section.setAttribute('aria-labelledby', 'report-title');
     section.innerHTML = `<h3 id="report-title"></h3><ul class="report-lines"></ul><div class="blockers"></div>
       <form class="fix-form">
-        <label for="fix-encoding"></label><select id="fix-encoding"><option value=""></option><option>UTF-8</option><option>windows-1258</option><option>TCVN3</option><option>VNI</option></select>
-        <label for="fix-srid"></label><input id="fix-srid" inputmode="numeric" placeholder="9210">
+        <label for="fix-encoding"></label><select id="fix-encoding"><option value=""></option>${ENCODINGS.map(([v, l]) => `<option value="${v}">${l}</option>`).join('')}</select>
+        <label for="fix-srid"></label><input id="fix-srid" inputmode="numeric" list="srid-choices" placeholder="9210">
+        <datalist id="srid-choices">${SRIDS.map((c) => `<option value="${c}"></option>`).join('')}</datalist>
         <button type="submit" id="preview-again"></button>
       </form>
       <label class="check"><input type="checkbox" id="skip-invalid"> <span></span></label>
       <button type="button" class="primary" id="commit"></button>`;
     section.querySelector('h3')!.textContent = t('report');
     section.querySelector('.report-lines')!.append(...lines.map((l) => Object.assign(document.createElement('li'), { textContent: l })));
-    const issues = [...rep.blockers.map((b) => `⚠ ${b.message}`), ...rep.warnings.map((w) => `ℹ ${w.message}`)];
+    const issues = [...rep.blockers.map((b) => `⚠ ${issueText(b)}`), ...rep.warnings.map((w) => `ℹ ${issueText(w)}`)];
     if (issues.length) section.querySelector('.blockers')!.append(...issues.map((m) => Object.assign(document.createElement('p'), { textContent: m })));
     section.querySelector('label[for=fix-encoding]')!.textContent = t('fixEncoding');
     section.querySelector('#fix-encoding option')!.textContent = '—';
@@ -190,6 +264,8 @@ export class ImportPanel {
     section.querySelector('#preview-again')!.textContent = t('previewAgain');
     section.querySelector('.check span')!.textContent = t('skipInvalid');
     section.querySelector('#commit')!.textContent = t('commit');
+    const sample = this.sampleTable(imp);
+    if (sample) section.querySelector('.blockers')!.after(sample);
     section.querySelector('form')!.addEventListener('submit', (e) => {
       e.preventDefault();
       const encoding = section.querySelector<HTMLSelectElement>('#fix-encoding')!.value;

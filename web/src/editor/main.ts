@@ -4,12 +4,13 @@ import { Map as MapLibreMap, NavigationControl, setWorkerUrl, type GeoJSONSource
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { fetchCatalog, type Catalog, type CatalogLayer } from '../catalog.ts';
-import { buildStyle, isBaseLayer } from '../map-style.ts';
-import { formatDateTime } from '../format.ts';
+import { StyleIndex, fetchMapStyle } from '../map-style.ts';
 import { AttributeForm, type Values } from './attribute-form.ts';
-import { GeometryDraft, type EditableGeometry } from './draft.ts';
+import { GeometryDraft, IS_POINT, IS_POLYGON, NOT_POINT, type EditableGeometry } from './draft.ts';
+import { HistoryPanel, type Version } from './history-panel.ts';
 import { ApiError, call, currentUser, setCsrf, signIn, signOut, whenSignedOut, type Me } from './http.ts';
 import { ImportPanel } from './import-panel.ts';
+import { snapBox, snapTo, type Position } from './snap.ts';
 import { currentLang, errorText, onLangChange, setLang, t, type EditorKey } from './strings.ts';
 import './editor.css';
 
@@ -28,9 +29,33 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
   return node;
 }
 
+/**
+ * A text that follows the language switch: `data-t` names the string, `data-t-args` its parameters (JSON), and
+ * `data-t-label` the string of the aria-label. translateStatic() rewrites them all.
+ */
+function tx<T extends HTMLElement>(node: T, key: EditorKey, params?: Record<string, string | number>): T {
+  node.dataset.t = key;
+  if (params) node.dataset.tArgs = JSON.stringify(params);
+  else delete node.dataset.tArgs;
+  node.textContent = t(key, params);
+  return node;
+}
+
+// MapLibre's own control titles are English; these are the page's words for them.
+const MAP_CONTROLS: Array<[string, EditorKey]> = [['.maplibregl-ctrl-zoom-in', 'zoomIn'], ['.maplibregl-ctrl-zoom-out', 'zoomOut'], ['.maplibregl-ctrl-compass', 'resetNorth']];
+
 function translateStatic(): void {
   document.title = t('title');
-  for (const node of document.querySelectorAll<HTMLElement>('[data-t]')) node.textContent = t(node.dataset.t as EditorKey);
+  document.documentElement.lang = currentLang();
+  const args = (node: HTMLElement) => (node.dataset.tArgs ? JSON.parse(node.dataset.tArgs) as Record<string, string | number> : {});
+  for (const node of document.querySelectorAll<HTMLElement>('[data-t]')) node.textContent = t(node.dataset.t as EditorKey, args(node));
+  for (const node of document.querySelectorAll<HTMLElement>('[data-t-label]')) node.setAttribute('aria-label', t(node.dataset.tLabel as EditorKey, args(node)));
+  for (const [selector, key] of MAP_CONTROLS) {
+    for (const b of document.querySelectorAll<HTMLElement>(selector)) {
+      b.title = t(key);
+      b.setAttribute('aria-label', t(key));
+    }
+  }
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === currentLang()));
 }
 
@@ -59,12 +84,22 @@ class EditorPage {
   private etag: string | null = null;
   private form: AttributeForm | null = null;
   private imports: ImportPanel | null = null;
+  private history: HistoryPanel | null = null;
+  /** The status line's text, as a function so the language switch can say it again in the other language. */
+  private status: () => string = () => '';
+  /** The loaded features' own geometries by fid: what vertices snap to (tiles' coordinates are rounded). */
+  private loaded = new Map<number, GeoJSON.Geometry>();
+  private loadRequest = 0;
 
   async start(): Promise<void> {
     translateStatic();
     onLangChange(() => {
       translateStatic();
       if (this.me) this.renderLayers();
+      this.form?.relabel();
+      if (this.history?.open) this.history.render();
+      this.imports?.translate();
+      this.showStatus();
     });
     for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) b.addEventListener('click', () => setLang(b.dataset.lang as 'vi' | 'en'));
     whenSignedOut(() => this.showSignIn(t('signedOutMessage')));
@@ -119,7 +154,10 @@ class EditorPage {
   private renderLayers(): void {
     const me = this.me!;
     const m = me.memberships[0];
-    $('who').textContent = t('signedInAs', { name: me.display_name || me.username, agency: m?.agency_name_vi ?? '' });
+    // The catalog knows agencies' English names; the session only the Vietnamese one.
+    const owner = this.catalog!.layers.find((l) => l.owner.code === m?.agency_code)?.owner;
+    const agency = currentLang() === 'en' && owner ? owner.name_en : m?.agency_name_vi ?? '';
+    $('who').textContent = t('signedInAs', { name: me.display_name || me.username, agency });
     const list = $('layer-list');
     list.replaceChildren();
     const layers = editableLayers(me, this.catalog!);
@@ -135,25 +173,32 @@ class EditorPage {
   }
 
   private async createMap(): Promise<void> {
-    const catalog = this.catalog!;
-    const base = new Set(catalog.layers.filter(isBaseLayer).map((l) => l.id));
+    // The server's style (as the map page's), with only its basemap — boundaries and water — under the edited layer.
+    const styles = new StyleIndex(await fetchMapStyle());
     const map = new MapLibreMap({
       container: 'map',
-      style: buildStyle(catalog, base),
+      style: styles.initial({ isVisible: (id) => styles.isBase(id), opacity: () => 1, online: false }),
       bounds: [105.25, 22.3, 106.85, 23.15],
       attributionControl: false,
     });
     map.addControl(new NavigationControl(), 'top-right');
+    translateStatic();
     window.cbMap = map;
     this.map = map;
     await new Promise<void>((resolve) => map.once('load', () => resolve()));
     map.addSource('editing', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'fid' });
-    map.addLayer({ id: 'editing-fill', type: 'fill', source: 'editing', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#0f4c81', 'fill-opacity': 0.3 } });
-    map.addLayer({ id: 'editing-line', type: 'line', source: 'editing', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#0f4c81', 'line-width': 3 } });
-    map.addLayer({ id: 'editing-point', type: 'circle', source: 'editing', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#0f4c81', 'circle-radius': 5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } });
+    map.addLayer({ id: 'editing-fill', type: 'fill', source: 'editing', filter: IS_POLYGON, paint: { 'fill-color': '#0f4c81', 'fill-opacity': 0.3 } });
+    map.addLayer({ id: 'editing-line', type: 'line', source: 'editing', filter: NOT_POINT, paint: { 'line-color': '#0f4c81', 'line-width': 3 } });
+    map.addLayer({ id: 'editing-point', type: 'circle', source: 'editing', filter: IS_POINT, paint: { 'circle-color': '#0f4c81', 'circle-radius': 5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } });
     map.addSource('import-sample', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.addLayer({ id: 'import-sample-point', type: 'circle', source: 'import-sample', paint: { 'circle-color': '#2a9d8f', 'circle-radius': 6 } });
+    // An old version chosen in the history: dashed purple over the current blue, so both can be told apart.
+    map.addSource('history', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addLayer({ id: 'history-fill', type: 'fill', source: 'history', filter: IS_POLYGON, paint: { 'fill-color': '#7b2cbf', 'fill-opacity': 0.2 } });
+    map.addLayer({ id: 'history-line', type: 'line', source: 'history', filter: NOT_POINT, paint: { 'line-color': '#7b2cbf', 'line-width': 3, 'line-dasharray': [2, 1.5] } });
+    map.addLayer({ id: 'history-point', type: 'circle', source: 'history', filter: IS_POINT, paint: { 'circle-color': '#fff', 'circle-radius': 7, 'circle-stroke-color': '#7b2cbf', 'circle-stroke-width': 3 } });
     this.draft = new GeometryDraft(map);
+    this.draft.snap = (p, screen) => this.snap(p, screen);
     map.on('click', (e) => this.mapClick(e));
     map.on('moveend', () => void this.loadFeatures());
   }
@@ -167,8 +212,9 @@ class EditorPage {
     this.closeFeature();
     this.renderLayers();
     $('tools').hidden = false;
-    $<HTMLButtonElement>('draw').textContent = t(layer.geometry_family === 'point' ? 'drawPoint' : layer.geometry_family === 'line' ? 'drawLine' : 'drawPolygon');
-    $('feature-panel').replaceChildren(el('p', { className: 'hint', textContent: t('selectHint') }));
+    tx($<HTMLButtonElement>('draw'), layer.geometry_family === 'point' ? 'drawPoint' : layer.geometry_family === 'line' ? 'drawLine' : 'drawPolygon');
+    this.imports?.selectLayer(layer.id);
+    // After an import, the imported features' extent; else the layer's.
     const extent = bbox ?? layer.extent;
     if (extent) this.map!.fitBounds(extent, { padding: 40, maxZoom: 16, duration: 0 });
     await this.loadFeatures();
@@ -179,16 +225,35 @@ class EditorPage {
     if (!this.layer || !this.map) return;
     const b = this.map.getBounds();
     const url = `${this.layer.links.features}?bbox=${[b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((n) => n.toFixed(6)).join(',')}&limit=2000`;
+    // Moving the map fast sends several requests: only the latest one's answer is drawn.
+    const request = ++this.loadRequest;
     const r = await call<GeoJSON.FeatureCollection>('GET', url).catch(() => null);
-    if (!r) return;
-    for (const f of r.body.features) f.properties = { ...f.properties, fid: f.id ?? null };
+    if (!r || request !== this.loadRequest) return;
+    this.loaded.clear();
+    for (const f of r.body.features) {
+      f.properties = { ...f.properties, fid: f.id ?? null };
+      if (f.geometry) this.loaded.set(Number(f.id), f.geometry);
+    }
     (this.map.getSource('editing') as GeoJSONSource).setData(r.body);
+  }
+
+  /**
+   * A vertex being placed or dragged at `screen`: onto the nearest vertex (else segment) of a rendered feature of
+   * the edited layer within SNAP_PIXELS, other than the feature being reshaped; unchanged when snapping is off.
+   */
+  private snap(p: Position, screen: { x: number; y: number }): Position {
+    if (!$<HTMLInputElement>('snap').checked) return p;
+    const own = this.base?.id;
+    const ids = new Set(this.map!.queryRenderedFeatures(snapBox(screen), { layers: ['editing-point', 'editing-line', 'editing-fill'] })
+      .map((f) => Number(f.id)).filter((id) => id !== own));
+    const candidates = [...ids].map((id) => this.loaded.get(id)).filter((g): g is GeoJSON.Geometry => g !== undefined);
+    return snapTo(this.map!, screen, candidates) ?? p;
   }
 
   private mapClick(e: MapMouseEvent): void {
     const draft = this.draft!;
     if (draft.drawing) {
-      if (draft.addVertex([e.lngLat.lng, e.lngLat.lat])) this.draftDone();
+      if (draft.addVertex([e.lngLat.lng, e.lngLat.lat], e.point)) this.draftDone();
       return;
     }
     if (!this.layer) return;
@@ -203,7 +268,7 @@ class EditorPage {
 
   private async openFeature(fid: number): Promise<void> {
     const r = await call<Feature>('GET', this.featureUrl(fid)).catch((e: ApiError) => {
-      this.flash(errorText(e.code, e.message), true);
+      this.flash(() => errorText(e.code, e.message), true);
       return null;
     });
     if (!r) return;
@@ -218,7 +283,8 @@ class EditorPage {
     this.base = null;
     this.etag = null;
     this.draft!.start(this.layer.geometry_family);
-    this.flash(t(this.layer.geometry_family === 'point' ? 'drawPointHint' : 'drawHint'));
+    const hint = this.layer.geometry_family === 'point' ? 'drawPointHint' : 'drawHint';
+    this.flash(() => t(hint));
     $('finish').hidden = this.layer.geometry_family === 'point';
     this.renderFeaturePanel({});
   }
@@ -233,28 +299,28 @@ class EditorPage {
     const layer = this.layer!;
     const panel = $('feature-panel');
     this.form = new AttributeForm(layer, values);
-    const heading = el('h2', { id: 'feature-heading', textContent: this.base ? t('featureN', { fid: this.base.id, v: this.version() ?? '?' }) : t('newFeature') });
+    const heading = this.base ? tx(el('h2', { id: 'feature-heading' }), 'featureN', { fid: this.base.id, v: this.version() ?? '?' }) : tx(el('h2', { id: 'feature-heading' }), 'newFeature');
     const formEl = el('form', { className: 'feature-form' });
     formEl.setAttribute('aria-labelledby', 'feature-heading');
     const geometryError = el('p', { className: 'field-error', id: 'geometry-error' });
     geometryError.setAttribute('role', 'alert');
     const actions = el('div', { className: 'actions' });
-    const save = el('button', { type: 'submit', className: 'primary', textContent: t('save') });
+    const save = tx(el('button', { type: 'submit', className: 'primary' }), 'save');
     save.dataset.testid = 'save';
     actions.append(save);
     if (this.base) {
-      const reshape = el('button', { type: 'button', textContent: t('editGeometry') });
+      const reshape = tx(el('button', { type: 'button' }), 'editGeometry');
       reshape.addEventListener('click', () => {
         this.draft!.edit(this.base!.geometry);
-        this.flash(t('editGeometryHint'));
+        this.flash(() => t('editGeometryHint'));
       });
-      const history = el('button', { type: 'button', textContent: t('history') });
+      const history = tx(el('button', { type: 'button' }), 'history');
       history.addEventListener('click', () => void this.showHistory());
-      const del = el('button', { type: 'button', className: 'danger', textContent: t('delete') });
+      const del = tx(el('button', { type: 'button', className: 'danger' }), 'delete');
       del.addEventListener('click', () => void this.deleteFeature());
       actions.append(reshape, history, del);
     }
-    const cancel = el('button', { type: 'button', textContent: t('cancel') });
+    const cancel = tx(el('button', { type: 'button' }), 'cancel');
     cancel.addEventListener('click', () => this.closeFeature());
     actions.append(cancel);
     formEl.append(this.form.element, geometryError, actions);
@@ -275,8 +341,10 @@ class EditorPage {
     this.etag = null;
     this.form = null;
     this.draft?.clear();
+    this.history?.close();
+    this.history = null;
     $('finish').hidden = true;
-    $('feature-panel').replaceChildren(el('p', { className: 'hint', textContent: t('selectHint') }));
+    $('feature-panel').replaceChildren(tx(el('p', { className: 'hint' }), 'selectHint'));
   }
 
   /** The geometry to send: the drawn or reshaped one, else the feature's own. */
@@ -290,7 +358,7 @@ class EditorPage {
     if (!form.validate()) return;
     const geometry = this.currentGeometry();
     if (!geometry) {
-      $('geometry-error').textContent = t('noGeometry');
+      tx($('geometry-error'), 'noGeometry');
       return;
     }
     const body = { type: 'Feature', geometry, properties: form.values() };
@@ -298,13 +366,13 @@ class EditorPage {
       const r = this.base
         ? await call<Feature>('PUT', this.featureUrl(this.base.id), body, { 'if-match': this.etag! })
         : await call<Feature>('POST', this.layer!.links.features, body);
-      this.afterSave(r.body, r.etag, t('saved'));
+      this.afterSave(r.body, r.etag, () => t('saved'));
     } catch (e) {
       await this.saveFailed(e as ApiError, body);
     }
   }
 
-  private afterSave(feature: Feature, etag: string | null, message: string): void {
+  private afterSave(feature: Feature, etag: string | null, message: string | (() => string)): void {
     this.base = feature;
     this.etag = etag;
     this.draft!.clear();
@@ -361,7 +429,7 @@ class EditorPage {
       this.base = current;
       this.etag = r.etag;
       call<Feature>('PUT', this.featureUrl(current.id), { type: 'Feature', geometry, properties }, { 'if-match': r.etag! })
-        .then((s) => this.afterSave(s.body, s.etag, t('saved')))
+        .then((s) => this.afterSave(s.body, s.etag, () => t('saved')))
         .catch((e: ApiError) => void this.saveFailed(e, { geometry: geometry!, properties }));
     });
     dialog.showModal();
@@ -373,53 +441,60 @@ class EditorPage {
     try {
       await call('DELETE', this.featureUrl(this.base.id), undefined, { 'if-match': this.etag! });
       this.closeFeature();
-      this.flash(t('deleted'));
+      this.flash(() => t('deleted'));
       void this.loadFeatures();
     } catch (e) {
       const err = e as ApiError;
       if (err.status === 412) await this.showConflict({ geometry: this.base!.geometry!, properties: this.base!.properties });
-      else this.flash(errorText(err.code, err.message), true);
+      else this.flash(() => errorText(err.code, err.message), true);
     }
   }
 
   private async showHistory(): Promise<void> {
     const base = this.base!;
-    const r = await call<{ versions: Array<{ version: number; operation: string; changed_at: string; changed_by: string | null; note: string | null; properties: Values }> }>(
-      'GET', `${this.featureUrl(base.id)}/history`);
-    const dialog = $<HTMLDialogElement>('history');
-    const list = el('ol', { className: 'versions' });
-    const versions = [...r.body.versions].sort((a, b) => a.version - b.version);
-    versions.forEach((v, i) => {
-      const before = versions[i - 1]?.properties ?? {};
-      const diffs = this.layer!.attributes.filter((a) => !sameValue(before[a.name], v.properties?.[a.name]))
-        .map((a) => el('li', { textContent: `${currentLang() === 'en' ? a.label_en : a.label_vi}: ${String(before[a.name] ?? '—')} → ${String(v.properties?.[a.name] ?? '—')}` }));
-      const item = el('li', { className: 'version' });
-      item.dataset.version = String(v.version);
-      item.append(el('h3', { textContent: `${t('version', { v: v.version })} — ${t(`op_${v.operation}` as EditorKey)} — ${formatDateTime(v.changed_at)} ${v.changed_by ? t('by', { who: v.changed_by }) : ''}` }),
-        diffs.length ? el('ul', {}, ...diffs) : el('p', { className: 'hint', textContent: t('noChanges') }));
-      if (i < versions.length - 1) {
-        const restore = el('button', { type: 'button', textContent: t('restore') });
-        restore.addEventListener('click', () => {
-          dialog.close();
-          call<Feature>('POST', `${this.featureUrl(base.id)}/restore`, { version: v.version }, { 'if-match': this.etag! })
-            .then((s) => this.afterSave(s.body, s.etag, t('restored', { v: v.version })))
-            .catch((e: ApiError) => this.flash(errorText(e.code, e.message), true));
-        });
-        item.append(restore);
-      }
-      list.append(item);
+    const r = await call<{ versions: Version[] }>('GET', `${this.featureUrl(base.id)}/history`).catch((e: ApiError) => {
+      this.flash(() => errorText(e.code, e.message), true);
+      return null;
     });
-    const close = el('button', { type: 'button', textContent: t('close') });
-    close.addEventListener('click', () => dialog.close());
-    dialog.replaceChildren(el('h2', { id: 'history-title', textContent: t('historyTitle', { fid: base.id }) }), list, el('div', { className: 'actions' }, close));
-    dialog.setAttribute('aria-labelledby', 'history-title');
-    dialog.showModal();
+    if (!r) return;
+    this.history?.close();
+    this.history = new HistoryPanel($<HTMLDialogElement>('history'), this.layer!, base.id, r.body.versions, {
+      show: (v) => this.showVersion(v),
+      restore: (v) => {
+        call<Feature>('POST', `${this.featureUrl(base.id)}/restore`, { version: v.version }, { 'if-match': this.etag! })
+          .then((s) => this.afterSave(s.body, s.etag, () => t('restored', { v: v.version })))
+          .catch((e: ApiError) => this.flash(() => errorText(e.code, e.message), true));
+      },
+    });
+    this.history.show();
   }
 
-  flash(message: string, error = false): void {
+  /** Draws an old version's geometry on the map and brings it into view. */
+  private showVersion(v: Version | null): void {
+    const map = this.map!;
+    const features: GeoJSON.Feature[] = v?.geometry ? [{ type: 'Feature', geometry: v.geometry, properties: { version: v.version } }] : [];
+    (map.getSource('history') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
+    if (!v?.geometry) return;
+    const coords = JSON.stringify(v.geometry.type === 'GeometryCollection' ? [] : v.geometry.coordinates).match(/-?\d+(\.\d+)?(e-?\d+)?/g)?.map(Number) ?? [];
+    const xs = coords.filter((_, i) => i % 2 === 0);
+    const ys = coords.filter((_, i) => i % 2 === 1);
+    if (xs.length === 0) return;
+    const box: [number, number, number, number] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+    const view = map.getBounds();
+    // Only moves when the version is not already in view: the editor compares it with what they were looking at.
+    if (!(view.contains([box[0], box[1]]) && view.contains([box[2], box[3]]))) map.fitBounds(box, { padding: 80, maxZoom: map.getZoom(), duration: 0 });
+  }
+
+  /** Says something on the status line; a function is said again when the language changes. */
+  flash(message: string | (() => string), error = false): void {
+    this.status = typeof message === 'function' ? message : () => message;
     const status = $('status');
-    status.textContent = message;
     status.classList.toggle('error', error);
+    this.showStatus();
+  }
+
+  private showStatus(): void {
+    $('status').textContent = this.status();
   }
 
   wireTools(): void {

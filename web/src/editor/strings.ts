@@ -26,7 +26,7 @@ const vi = {
   newFeature: 'Đối tượng mới',
   featureN: 'Đối tượng #{fid} (phiên bản {v})',
   editGeometry: 'Di chuyển / sửa hình',
-  editGeometryHint: 'Kéo các đỉnh để di chuyển hoặc sửa hình.',
+  editGeometryHint: 'Kéo các đỉnh (hoặc Tab tới đỉnh rồi dùng phím mũi tên) để di chuyển hoặc sửa hình.',
   save: 'Lưu',
   delete: 'Xoá',
   confirmDelete: 'Xoá đối tượng này? Vẫn có thể khôi phục từ lịch sử.',
@@ -100,6 +100,29 @@ const vi = {
   publicMap: 'Bản đồ công khai',
   adminLink: 'Quản trị',
   loading: 'Đang tải…',
+  snapLabel: 'Bắt dính vào đối tượng có sẵn',
+  vertexN: 'Đỉnh {n}: kéo, hoặc dùng phím mũi tên để di chuyển',
+  zoomIn: 'Phóng to',
+  zoomOut: 'Thu nhỏ',
+  resetNorth: 'Xoay về hướng bắc',
+  historyHint: 'Chọn một phiên bản để xem hình của nó trên bản đồ (nét đứt màu tím).',
+  versionOnMap: 'Hình của phiên bản này đang hiện trên bản đồ.',
+  versionNoGeometry: 'Phiên bản này không có hình.',
+  note: 'Ghi chú: {note}',
+  sampleHeading: 'Một số đối tượng như đã đọc',
+  sampleLonLat: 'Kinh độ, vĩ độ (WGS 84)',
+  issue_crs_unknown: 'Không xác định được hệ toạ độ: hãy chọn mã EPSG rồi xem trước lại.',
+  issue_unknown_srid: 'Cơ sở dữ liệu không biết hệ toạ độ này: {detail}',
+  issue_crs_needs_confirmation: 'Hệ toạ độ được suy ra từ toạ độ của tệp: hãy kiểm tra vị trí các đối tượng, nhập mã EPSG để xác nhận (hoặc chọn hệ khác) rồi xem trước lại.',
+  issue_encoding_needs_confirmation: 'Chưa chắc chắn về bảng mã: hãy kiểm tra tên các đối tượng, chọn bảng mã để xác nhận rồi xem trước lại.',
+  issue_bad_field_map: 'Ánh xạ trường không hợp lệ: {detail}',
+  issue_geometry_family_unknown: 'Tệp không có hình học để xác định loại lớp mới.',
+  issue_layer_exists: 'Đã có lớp dữ liệu trùng mã: hãy chọn mã khác.',
+  issue_unknown_key: 'Thuộc tính mã cho cập nhật không có trong lớp.',
+  issue_key_not_mapped: 'Không có trường nào của tệp ứng với thuộc tính mã cho cập nhật.',
+  issue_unmapped_fields: 'Không nhập (lớp không có thuộc tính tương ứng): {detail}',
+  issue_several_datasets: 'Tệp có nhiều bộ dữ liệu; chỉ một bộ được nhập.',
+  issue_no_features: 'Tệp không có đối tượng nào.',
 };
 
 type Strings = typeof vi;
@@ -128,7 +151,7 @@ const en: Strings = {
   newFeature: 'New feature',
   featureN: 'Feature #{fid} (version {v})',
   editGeometry: 'Move / reshape',
-  editGeometryHint: 'Drag the vertices to move or reshape.',
+  editGeometryHint: 'Drag the vertices (or Tab to one and use the arrow keys) to move or reshape.',
   save: 'Save',
   delete: 'Delete',
   confirmDelete: 'Delete this feature? It can still be restored from its history.',
@@ -202,6 +225,29 @@ const en: Strings = {
   publicMap: 'Public map',
   adminLink: 'Administration',
   loading: 'Loading…',
+  snapLabel: 'Snap to existing features',
+  vertexN: 'Vertex {n}: drag it, or move it with the arrow keys',
+  zoomIn: 'Zoom in',
+  zoomOut: 'Zoom out',
+  resetNorth: 'Reset bearing to north',
+  historyHint: 'Choose a version to see its geometry on the map (dashed purple).',
+  versionOnMap: 'This version’s geometry is shown on the map.',
+  versionNoGeometry: 'This version has no geometry.',
+  note: 'Note: {note}',
+  sampleHeading: 'Some features as read',
+  sampleLonLat: 'Longitude, latitude (WGS 84)',
+  issue_crs_unknown: 'The coordinate system could not be determined: choose an EPSG code and preview again.',
+  issue_unknown_srid: 'The database does not know this coordinate system: {detail}',
+  issue_crs_needs_confirmation: 'The coordinate system was inferred from the file’s coordinates: check where the features land, enter the EPSG code to confirm it (or choose another) and preview again.',
+  issue_encoding_needs_confirmation: 'The text encoding is uncertain: check the names, choose the encoding to confirm it and preview again.',
+  issue_bad_field_map: 'The field mapping is not valid: {detail}',
+  issue_geometry_family_unknown: 'The file has no geometries to tell the new layer’s kind.',
+  issue_layer_exists: 'A layer with that id exists already: choose another id.',
+  issue_unknown_key: 'The update key is not an attribute of the layer.',
+  issue_key_not_mapped: 'No field of the file maps to the update key.',
+  issue_unmapped_fields: 'Not imported (no attribute of the layer): {detail}',
+  issue_several_datasets: 'The upload holds several datasets; only one is imported.',
+  issue_no_features: 'The file has no features.',
 };
 
 export type EditorKey = keyof Strings;
@@ -274,6 +320,11 @@ export function onLangChange(fn: () => void): void {
 export function t(key: EditorKey, params: Record<string, string | number> = {}): string {
   const text = (lang === 'en' ? en : vi)[key];
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+}
+
+/** Whether a string of that name exists (texts picked by a machine code, e.g. a preview's blockers). */
+export function hasText(key: string): key is EditorKey {
+  return Object.hasOwn(vi, key);
 }
 
 /** The reader's sentence for an API error: ours for known codes, else the server's own message. */

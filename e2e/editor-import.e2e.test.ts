@@ -1,0 +1,187 @@
+// The import journey on the editor page, in Debian's Chromium, for the file that goes wrong in real life: a zipped
+// Shapefile in VN-2000 / TM-3 105°45′ (EPSG:9210) whose .prj names the neighbouring zone (105°30′) and whose .cpg
+// says Windows-1258 while its DBF is TCVN3. The preview shows the names garbled and the points ~26 km west; the
+// editor picks TCVN3 and EPSG:9210, previews again, sees the right names and places, commits, and the map goes to
+// the imported features (not the whole layer) with them drawn where they belong.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { buildApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { createTestDatabase, type TestDatabase } from '../server/testing/database.ts';
+import { DEMO_PASSWORD } from '../infra/demo/accounts.ts';
+import { LAMP_TYPES } from '../infra/demo/layers.ts';
+import { projectRoot } from '../server/config.ts';
+import { buildDbf } from '../importers/testing/dbf-writer.ts';
+import { encodeText } from '../importers/testing/encode-text.ts';
+import { buildShapefile } from '../importers/testing/shp-writer.ts';
+import { buildZip } from '../importers/testing/zip-writer.ts';
+import { ensureWebBuilt, launchBrowser, screenshot, watchForProblems } from './browser.ts';
+
+const LIGHTS = 'do_thi.den_chieu_sang';
+const STREETS = 'do_thi.duong_do_thi';
+// Three lights a couple of hundred metres apart at the edge of the city, with wards whose TCVN3 bytes read as
+// plausible Windows-1258 (so the lying .cpg is believed).
+const LIGHTS_IN: { code: string; ward: string; lonlat: [number, number] }[] = [
+  { code: 'TCVN-1', ward: 'Phố Cốc', lonlat: [106.2362, 22.6702] },
+  { code: 'TCVN-2', ward: 'Nà Lý', lonlat: [106.2374, 22.6708] },
+  { code: 'TCVN-3', ward: 'Bó Bế', lonlat: [106.2386, 22.6699] },
+];
+
+async function signInOnPage(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(`${url}/editor.html`);
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForFunction(() => window.cbReady === true);
+}
+
+/** The preview's sample table: [ward, longitude, latitude] per row. */
+async function sampleRows(page: Page): Promise<{ cells: string[]; lon: number; lat: number }[]> {
+  const rows = await page.locator('.import-sample tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  return rows.map((cells) => {
+    const [lon, lat] = cells.at(-1)!.split(',').map(Number);
+    return { cells, lon: lon!, lat: lat! };
+  });
+}
+
+describe('the editor’s import journey: fix the encoding and the CRS in the preview', () => {
+  let database: TestDatabase;
+  let owner: pg.Client;
+  let app: FastifyInstance;
+  let url: string;
+  let dataDir: string;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+  let zip: string;
+
+  before(async () => {
+    ensureWebBuilt();
+    database = await createTestDatabase({ demo: true });
+    owner = new pg.Client({ connectionString: database.ownerUrl });
+    await owner.connect();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-editor-import-e2e-'));
+    const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATA_DIR: dataDir });
+    app = await buildApp({ config, appDatabaseUrl: database.appUrl, logger: false, jobs: { work: true } });
+    url = await app.listen({ port: 0, host: '127.0.0.1' });
+
+    // The positions in EPSG:9210 metres, as the surveyor's software wrote them (PostGIS does the projection).
+    const { rows } = await owner.query(
+      `select st_x(p) as e, st_y(p) as n from (select st_transform(st_setsrid(st_point(x, y), 4326), 9210) as p
+       from unnest($1::float8[], $2::float8[]) as t(x, y)) s`,
+      [LIGHTS_IN.map((l) => l.lonlat[0]), LIGHTS_IN.map((l) => l.lonlat[1])]);
+    const lamp = LAMP_TYPES[0]!;
+    const prjSamples = JSON.parse(fs.readFileSync(path.join(projectRoot, 'importers/testing/prj-samples.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const shapes = rows.map((r) => ({ point: [Number(r.e), Number(r.n)] as [number, number] }));
+    const { shp, shx } = buildShapefile(1, shapes);
+    const dbf = buildDbf(
+      [{ name: 'MA_DEN', type: 'C', length: 20 }, { name: 'LOAI_DEN', type: 'C', length: 20 }, { name: 'PHUONG', type: 'C', length: 40 }],
+      LIGHTS_IN.map((l) => [l.code, lamp, l.ward]),
+      { encodeText: (s) => encodeText(s, 'tcvn3') },
+    );
+    assert.ok(!dbf.includes(Buffer.from('Cốc', 'utf8')) && dbf.includes(encodeText('Cốc', 'tcvn3')), 'the DBF really is TCVN3');
+    zip = path.join(dataDir, 'den-tcvn3.zip');
+    fs.writeFileSync(zip, buildZip([
+      { name: 'den.shp', data: shp }, { name: 'den.shx', data: shx }, { name: 'den.dbf', data: dbf },
+      { name: 'den.prj', data: Buffer.from(prjSamples.esri!['9209']!) },
+      { name: 'den.cpg', data: Buffer.from('1258') },
+    ]));
+
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' });
+    problems = watchForProblems(page);
+    await signInOnPage(page, url, 'bientap.dothi');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await owner?.end();
+    await database?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the target layer starts on the layer being edited', async () => {
+    await page.getByRole('button', { name: 'Đường phố đô thị' }).click();
+    assert.equal(await page.getByLabel('Lớp đích').inputValue(), STREETS);
+    await page.getByRole('button', { name: 'Đèn chiếu sáng công cộng' }).click();
+    assert.equal(await page.getByLabel('Lớp đích').inputValue(), LIGHTS);
+  });
+
+  it('previews garbled and misplaced, is fixed in the preview, commits, and the map shows the imported lights', async () => {
+    await page.getByLabel('Tệp dữ liệu (GeoJSON, Shapefile .zip, CSV…)').setInputFiles(zip);
+    await page.getByRole('button', { name: 'Tải lên và xem trước' }).click();
+    await page.getByText('Báo cáo xem trước').waitFor({ timeout: 120_000 });
+    const report = page.locator('#import-report');
+    assert.match((await report.textContent())!, /Số đối tượng: 3/);
+    assert.match((await report.textContent())!, /Bảng mã: windows1258/);
+    assert.match((await report.textContent())!, /Hệ toạ độ: EPSG:9209/);
+    const first = await sampleRows(page);
+    assert.equal(first.length, 3);
+    const wards = (rows: { cells: string[] }[]) => rows.map((r) => r.cells.find((c) => LIGHTS_IN.some((l) => l.ward === c)) ?? null);
+    assert.deepEqual(wards(first), [null, null, null], `garbled first: ${JSON.stringify(first.map((r) => r.cells))}`);
+    // The wrong zone puts them ~0.25° west of where they are.
+    first.forEach((r, i) => assert.ok(LIGHTS_IN[i]!.lonlat[0] - r.lon > 0.2, `${r.lon} vs ${LIGHTS_IN[i]!.lonlat[0]}`));
+    await screenshot(page, 'editor-import-garbled.png');
+
+    await page.getByLabel('Chọn bảng mã').selectOption('tcvn3');
+    await page.getByLabel('Chọn hệ toạ độ (mã EPSG)').fill('9210');
+    await page.getByRole('button', { name: 'Xem trước lại' }).click();
+    await page.locator('#import-report', { hasText: 'EPSG:9210' }).waitFor({ timeout: 120_000 });
+    assert.match((await report.textContent())!, /Bảng mã: tcvn3/);
+    const fixed = await sampleRows(page);
+    assert.deepEqual(wards(fixed), LIGHTS_IN.map((l) => l.ward));
+    fixed.forEach((r, i) => {
+      const [lon, lat] = LIGHTS_IN[i]!.lonlat;
+      assert.ok(Math.abs(r.lon - lon) < 2e-6 && Math.abs(r.lat - lat) < 2e-6, `${r.lon}, ${r.lat} vs ${lon}, ${lat}`);
+    });
+    await screenshot(page, 'editor-import-fixed.png');
+
+    const layerZoom = await page.evaluate(() => {
+      const map = window.cbMap!;
+      return map.getZoom();
+    });
+    await page.getByRole('button', { name: 'Nhập vào lớp dữ liệu' }).click();
+    await page.getByText(/Đã nhập 3 đối tượng/).waitFor({ timeout: 120_000 });
+    await page.waitForFunction(() => window.cbMap!.queryRenderedFeatures().filter((f) => f.source === 'editing' && String(f.properties.ma_den).startsWith('TCVN-')).length === 3);
+
+    // The map went to the three lights, not to the layer (which the view showed before the import).
+    const view = await page.evaluate((points) => {
+      const map = window.cbMap!;
+      const b = map.getBounds();
+      const rect = map.getContainer().getBoundingClientRect();
+      return {
+        zoom: map.getZoom(), inside: points.every((p) => b.contains(p as [number, number])),
+        pixels: points.map((p) => map.project(p as [number, number])).map((p) => [p.x / rect.width, p.y / rect.height]),
+      };
+    }, LIGHTS_IN.map((l) => l.lonlat));
+    assert.ok(view.inside, 'every imported light in view');
+    assert.ok(view.zoom > layerZoom + 2, `zoomed to the import (${view.zoom}), not the layer (${layerZoom})`);
+    // Drawn where they belong: each rendered feature sits on its light's position (within a few pixels).
+    const drawn = await page.evaluate(() => window.cbMap!.queryRenderedFeatures().filter((f) => f.source === 'editing' && String(f.properties.ma_den).startsWith('TCVN-'))
+      .map((f) => ({ code: f.properties.ma_den as string, ward: f.properties.phuong as string, at: (f.geometry as GeoJSON.Point).coordinates })));
+    for (const l of LIGHTS_IN) {
+      const d = drawn.find((x) => x.code === l.code)!;
+      assert.equal(d.ward, l.ward);
+      assert.ok(Math.abs(d.at[0]! - l.lonlat[0]) < 1e-5 && Math.abs(d.at[1]! - l.lonlat[1]) < 1e-5, `${l.code} drawn at ${d.at}`);
+    }
+    const { rows } = await owner.query(
+      `select ma_den, phuong, st_distance(geom::geography, st_setsrid(st_point(x, y), 4326)::geography) as off
+       from ${LIGHTS} join unnest($1::text[], $2::float8[], $3::float8[]) as t(code, x, y) on t.code = ma_den order by ma_den`,
+      [LIGHTS_IN.map((l) => l.code), LIGHTS_IN.map((l) => l.lonlat[0]), LIGHTS_IN.map((l) => l.lonlat[1])]);
+    assert.deepEqual(rows.map((r) => [r.ma_den, r.phuong]), LIGHTS_IN.map((l) => [l.code, l.ward]));
+    for (const r of rows) assert.ok(r.off < 0.05, `${r.ma_den} lands ${r.off} m off`);
+    await screenshot(page, 'editor-import-committed.png');
+  });
+
+  // Expected: the signed-out page's first /api/auth/me (401).
+  it('had no unexpected problems', () => {
+    assert.deepEqual(problems.filter((p) => !/\/api\/auth\/me/.test(p)), []);
+  });
+});
