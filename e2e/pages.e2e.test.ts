@@ -232,6 +232,35 @@ describe('the layer data page, the dashboard and the maintenance banner', () => 
     await banner.waitFor({ state: 'hidden' });
   });
 
+  it('the public map, the editor and the admin carry the same banner (windows scheduled by the test above)', async () => {
+    // A fresh browser profile: the dismissals above were this visitor's only.
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', baseURL: server.url });
+    fresh.setDefaultTimeout(90_000);
+    try {
+      const p = await fresh.newPage();
+      for (const path of ['/', '/editor.html', '/admin.html']) {
+        await p.goto(path);
+        const notices = p.getByTestId('maintenance-banner').locator('.maintenance-notice');
+        await notices.nth(1).waitFor();
+        assert.match((await notices.nth(0).textContent()) ?? '', /Khắc phục sự cố mạng/, path);
+        assert.match((await notices.nth(1).textContent()) ?? '', /Nâng cấp máy chủ cơ sở dữ liệu/, path);
+      }
+      // The admin's own language switch (the editor's) turns the banner to English as well, and the choice is the public map's.
+      await p.locator('[data-lang="en"]').click();
+      const banner = p.getByTestId('maintenance-banner');
+      await p.waitForFunction(() => /Maintenance coming up/.test(document.querySelector('[data-testid="maintenance-banner"]')?.textContent ?? ''));
+      assert.match((await banner.textContent()) ?? '', /Database server upgrade/);
+      await p.goto('/');
+      await p.waitForFunction(() => document.documentElement.lang === 'en');
+      // The editor's workspace still fills the window under header and banner: nothing scrolls.
+      await p.goto('/editor.html');
+      await banner.locator('.maintenance-notice').nth(1).waitFor();
+      assert.ok(await p.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('nothing on the pages failed but the expected 404 of the restricted layer', () => {
     const unexpected = problems.filter((p) => !p.includes(`/api/layers/${BTS}`) && !(p.startsWith('console:') && p.includes('404')));
     assert.deepEqual(unexpected, []);

@@ -5,6 +5,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { fetchCatalog, type Catalog, type CatalogLayer } from '../catalog.ts';
 import { StyleIndex, fetchMapStyle } from '../map-style.ts';
+import { mountMaintenanceBanner } from '../maintenance-banner.ts';
 import { AttributeForm, type Values } from './attribute-form.ts';
 import { GeometryDraft, IS_POINT, IS_POLYGON, NOT_POINT, type EditableGeometry } from './draft.ts';
 import { HistoryPanel, type Version } from './history-panel.ts';
@@ -507,6 +508,8 @@ class EditorPage {
 }
 
 setWorkerUrl(workerUrl);
+// Announced maintenance (Điều 10.2), in the page's own language.
+mountMaintenanceBanner({ language: currentLang, onLanguageChange: onLangChange });
 const page = new EditorPage();
 page.wireTools();
 void page.start();

@@ -299,7 +299,7 @@ const errorsEn: Record<string, string> = {
   invalid_body: 'The data sent is not valid.',
 };
 
-let lang: Lang = (localStorage.getItem('cb-lang') as Lang | null) === 'en' ? 'en' : 'vi';
+let lang: Lang = (localStorage.getItem('cb.lang') as Lang | null) === 'en' ? 'en' : 'vi';
 const listeners: Array<() => void> = [];
 
 export function currentLang(): Lang {
@@ -308,7 +308,7 @@ export function currentLang(): Lang {
 
 export function setLang(next: Lang): void {
   lang = next;
-  localStorage.setItem('cb-lang', next);
+  localStorage.setItem('cb.lang', next);
   document.documentElement.lang = next;
   for (const l of listeners) l();
 }
