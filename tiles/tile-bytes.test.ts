@@ -21,7 +21,7 @@ test('CRC-32 of a concatenation from the pieces\' CRCs, as zlib computes it', ()
 });
 
 test('parts concatenate into one gzip member of the concatenated bytes', async () => {
-  const parts = await Promise.all(pieces.map(compressPart));
+  const parts = await Promise.all(pieces.map((p) => compressPart(p)));
   const all = Buffer.concat(pieces);
   const gz = gzipOf(parts);
   assert.deepEqual(zlib.gunzipSync(gz), all);

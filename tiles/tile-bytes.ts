@@ -40,13 +40,14 @@ export function digestOf(mvt: Buffer): string {
 /** Below this a tile is compressed on the event loop: well under a millisecond, cheaper than the thread pool's hop. */
 const SYNC_COMPRESS_BELOW_BYTES = 32 * 1024;
 
-export async function compressPart(mvt: Buffer): Promise<TilePart> {
+/** `digest`: digestOf(mvt), when the caller has it already (saves hashing the tile twice). */
+export async function compressPart(mvt: Buffer, digest?: string): Promise<TilePart> {
   if (mvt.length === 0) return EMPTY_PART;
   const options = { finishFlush: zlib.constants.Z_SYNC_FLUSH, level: COMPRESSION_LEVEL };
   const deflated = mvt.length < SYNC_COMPRESS_BELOW_BYTES ? zlib.deflateRawSync(mvt, options) : await deflateRaw(mvt, options);
   const crc = zlib.crc32(mvt);
   const gzip = Buffer.concat([GZIP_HEADER, deflated, FINAL_BLOCK, trailer(crc, mvt.length)]);
-  return { gzip, deflated: gzip.subarray(GZIP_HEADER.length, GZIP_HEADER.length + deflated.length), crc, size: mvt.length, digest: digestOf(mvt) };
+  return { gzip, deflated: gzip.subarray(GZIP_HEADER.length, GZIP_HEADER.length + deflated.length), crc, size: mvt.length, digest: digest ?? digestOf(mvt) };
 }
 
 function trailer(crc: number, size: number): Buffer {

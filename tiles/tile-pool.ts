@@ -13,11 +13,13 @@ import pg from 'pg';
 export const TILE_QUERY_SETTINGS = { jit: 'off', max_parallel_workers_per_gather: '0' } as const;
 const TILE_POOL_SIZE = 8;
 
-export function createTilePool(connectionString: string): pg.Pool {
+/** `replica`: a streaming replica's pool, which gives up on a connection quickly (the primary is right there). */
+export function createTilePool(connectionString: string, opts: { replica?: boolean } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max: TILE_POOL_SIZE,
-    application_name: 'caobang-tiles',
+    application_name: opts.replica ? 'caobang-tiles-replica' : 'caobang-tiles',
+    ...(opts.replica ? { connectionTimeoutMillis: 2_000 } : {}),
     options: Object.entries(TILE_QUERY_SETTINGS).map(([k, v]) => `-c ${k}=${v}`).join(' '),
   });
   // An idle connection lost (database restart) must not crash the server; the next checkout reconnects.
@@ -26,7 +28,7 @@ export function createTilePool(connectionString: string): pg.Pool {
 }
 
 /** An error after which the connection is gone (the server ended the session, or the socket failed). */
-function connectionLost(err: unknown): boolean {
+export function connectionLost(err: unknown): boolean {
   const e = err as { severity?: string; code?: string } | null;
   return !!e && (e.severity === 'FATAL' || e.severity === 'PANIC' || /^(08|57P0)/.test(e.code ?? '') || e.code === 'ECONNRESET' || e.code === 'EPIPE');
 }

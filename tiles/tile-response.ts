@@ -8,6 +8,12 @@ import type { RenderedPart } from './tile-service.ts';
 export const MVT_CONTENT_TYPE = 'application/vnd.mapbox-vector-tile';
 /** Composites and styles differ by caller (restricted layers are left out for those who may not read them). */
 export const VARY_BY_CALLER = 'Accept-Encoding, Cookie, Authorization, X-API-Key';
+/**
+ * A tile rendered just now (not cached) and smaller than this goes uncompressed even to a client that takes gzip:
+ * with its headers it is about one TCP segment on the Internet (1 460 bytes) either way, so compressing would cost
+ * the request time and save the client no round trip. A cached part is sent as the gzip it is kept as.
+ */
+export const GZIP_FROM_BYTES = 1024;
 
 export interface TileResponseOptions {
   cacheControl: string;
@@ -25,13 +31,14 @@ export async function sendTile(
   reply.header('cache-control', options.cacheControl).header('vary', options.vary ?? 'Accept-Encoding');
   const present = parts.filter((p) => p.size > 0);
   if (present.length === 0) return reply.status(204).send();
-  const gzip = acceptsGzip(request.headers['accept-encoding']);
+  const small = present.every((p) => !p.part) && present.reduce((sum, p) => sum + p.size, 0) < GZIP_FROM_BYTES;
+  const gzip = !small && acceptsGzip(request.headers['accept-encoding']);
   const etag = tileEtag(options.composite ? present.map((p) => `${p.layer.id}:${p.digest}`) : present.map((p) => p.digest), gzip);
   reply.header('etag', etag);
   if (etagMatches(request.headers['if-none-match'], etag)) return reply.status(304).send();
   reply.type(MVT_CONTENT_TYPE);
   if (gzip) {
-    const compressed = await Promise.all(present.map((p) => p.part ?? compressPart(p.mvt!)));
+    const compressed = await Promise.all(present.map((p) => p.part ?? compressPart(p.mvt!, p.digest)));
     return reply.header('content-encoding', 'gzip').send(gzipOf(compressed));
   }
   const plain = await Promise.all(present.map((p) => p.mvt ?? plainOf([p.part!])));

@@ -4,18 +4,23 @@
 // rendered on the tiles' own pool as the anonymous caller, which may read them like everybody; restricted layers
 // are found, and rendered, inside the caller's own transaction, so row level security decides, as everywhere.
 // A tile is cached per layer; a composite is assembled from the layers' cached parts (tile-bytes.ts).
+//
+// With a streaming replica (READ_DATABASE_URL), the public tiles of a request that may read there (anonymous, see
+// server/db/read-replica.ts) are rendered on it, on a pool of its own, when it has replayed the layer's current
+// data version (#fromReplica); otherwise, and whatever goes wrong there, on the primary.
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { findLayer, listLayers, type Layer } from '../server/catalog/catalog.ts';
 import { isAnonymous, type Caller } from '../server/db/database.ts';
+import type { ReadReplica } from '../server/db/read-replica.ts';
 import { tileCacheHits, tileCacheMisses } from '../server/ops/metrics.ts';
 import { ChangeListener } from './change-listener.ts';
-import { createTilePool, TILE_QUERY_SETTINGS, withTileClient } from './tile-pool.ts';
+import { connectionLost, createTilePool, TILE_QUERY_SETTINGS, withTileClient } from './tile-pool.ts';
 import { PublicLayers, type CatalogRead, type PublicCatalog } from './public-layers.ts';
 import type { TileAddress } from './tile-address.ts';
 import { compressPart, digestOf, type TilePart } from './tile-bytes.ts';
 import { TileCache, tilesCovering, type LayerChange } from './tile-cache.ts';
-import { tileQuery } from './tile-sql.ts';
+import { tileQuery, versionedTileQuery } from './tile-sql.ts';
 
 export { TILE_QUERY_SETTINGS } from './tile-pool.ts';
 /**
@@ -65,8 +70,14 @@ export function tileServiceFor(app: FastifyInstance): TileService {
   return service;
 }
 
+type Miss = { index: number; entry: VisibleLayer };
+
 export class TileService {
   readonly pool: pg.Pool;
+  /** The tiles' connections to the streaming replica, if there is one. */
+  readonly replicaPool: pg.Pool | null;
+  /** Tiles rendered on the replica; asked of it but left to the primary (behind the version; an error there). */
+  readonly replicaStats = { reads: 0, behind: 0, failed: 0 };
   readonly cache: TileCache;
   readonly publicLayers: PublicLayers;
   readonly listener: ChangeListener;
@@ -78,6 +89,8 @@ export class TileService {
 
   constructor(private readonly app: FastifyInstance) {
     this.pool = createTilePool(app.db.pool.options.connectionString!);
+    const replica = app.db.replica;
+    this.replicaPool = replica ? createTilePool(replica.pool.options.connectionString!, { replica: true }) : null;
     this.cache = new TileCache(app.config.TILE_CACHE_BYTES);
     this.publicLayers = new PublicLayers(this.pool);
     this.listener = new ChangeListener({
@@ -92,7 +105,7 @@ export class TileService {
   async close(): Promise<void> {
     this.#closed = true;
     await this.listener.close();
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.replicaPool?.end()]);
   }
 
   /**
@@ -106,7 +119,7 @@ export class TileService {
     const catalog = guess?.catalog ?? (await this.publicLayers.current());
     const others = ids.filter((id) => !catalog.layers.has(id));
     if (others.length === 0 || isAnonymous(caller)) {
-      return fn(this.#scope(ids.flatMap((id) => catalog.layers.get(id) ?? []), null, guess));
+      return fn(this.#scope(ids.flatMap((id) => catalog.layers.get(id) ?? []), null, guess, this.#replicaFor(caller)));
     }
     return this.app.db.withCaller(caller, async (client) => {
       const found = new Map<string, VisibleLayer>();
@@ -114,7 +127,7 @@ export class TileService {
         const layer = await findLayer(client, id);
         if (layer) found.set(id, { layer, version: layer.dataVersion });
       }
-      return fn(this.#scope(ids.flatMap((id) => catalog.layers.get(id) ?? found.get(id) ?? []), client, guess));
+      return fn(this.#scope(ids.flatMap((id) => catalog.layers.get(id) ?? found.get(id) ?? []), client, guess, null));
     });
   }
 
@@ -131,12 +144,12 @@ export class TileService {
     const guess = latest && !needsFresh(latest.catalog) ? latest : null;
     const catalog = guess?.catalog ?? (await this.publicLayers.current());
     if (isAnonymous(caller)) {
-      return fn(this.#scope([...catalog.layers.values()], null, guess), catalog);
+      return fn(this.#scope([...catalog.layers.values()], null, guess, this.#replicaFor(caller)), catalog);
     }
     // The caller's own read of the catalog has every version fresh, the public ones too: no guess needed.
     return this.app.db.withCaller(caller, async (client) => {
       const visible = (await listLayers(client)).map((layer) => ({ layer, version: layer.dataVersion }));
-      return fn(this.#scope(visible, client, null), catalog);
+      return fn(this.#scope(visible, client, null, null), catalog);
     });
   }
 
@@ -146,9 +159,12 @@ export class TileService {
    * is current, and the version it is labelled with, read before, is never newer than its data. Whether the layer
    * is still public, the query itself shows: rows come back only if the table's read policy lets the anonymous
    * caller read, and an empty tile whose snapshot equals the guess's saw nothing committed since. An empty tile
-   * after a commit, or a cached tile to vouch for, waits for a fresh read first.
+   * after a commit, or a cached tile to vouch for, waits for a fresh read first. So does a tile from the replica:
+   * its query starting after arrival proves nothing there (the replica may not have replayed what was committed
+   * before), so its data must be checked against a version read after arrival, and its rows do not show the layer
+   * still public (a layer made restricted just before the request may still be public on the replica).
    */
-  #scope(visible: VisibleLayer[], callerClient: pg.PoolClient | null, guess: CatalogRead | null): LayerScope {
+  #scope(visible: VisibleLayer[], callerClient: pg.PoolClient | null, guess: CatalogRead | null, replica: ReadReplica | null): LayerScope {
     let restrictedReady = false;
     let fresh = guess === null;
     const scope: LayerScope = {
@@ -165,12 +181,12 @@ export class TileService {
           return now;
         };
         let wanted = [...layers];
-        if (!fresh && wanted.some((e) => isPublic(e) && this.cache.holds(keyOf(e)))) {
+        if (!fresh && wanted.some((e) => isPublic(e) && (replica !== null || this.cache.holds(keyOf(e))))) {
           const now = await refresh();
           wanted = wanted.flatMap((e) => now(e) ?? []);
         }
         const out: Array<RenderedPart | null> = [];
-        const missing: Array<{ index: number; entry: VisibleLayer }> = [];
+        const missing: Miss[] = [];
         for (const entry of wanted) {
           const part = this.cache.get(keyOf(entry), entry.version);
           if (part) tileCacheHits.inc();
@@ -180,7 +196,8 @@ export class TileService {
           }
           out.push(part ? { layer: entry.layer, digest: part.digest, size: part.size, part } : null);
         }
-        const publicMisses = missing.filter((m) => isPublic(m.entry));
+        let publicMisses = missing.filter((m) => isPublic(m.entry));
+        if (replica && publicMisses.length > 0) publicMisses = await this.#fromReplica(replica, publicMisses, tile, out, keyOf);
         const restrictedMisses = missing.filter((m) => !isPublic(m.entry));
         if (publicMisses.length > 0) {
           await this.#withTileClient(async (client) => {
@@ -221,6 +238,44 @@ export class TileService {
       },
     };
     return scope;
+  }
+
+  /** The replica, if `caller`'s reads may go there now (read-replica.ts decides: who asks, how far behind it is). */
+  #replicaFor(caller: Caller): ReadReplica | null {
+    const replica = this.app.db.replica;
+    return this.replicaPool && replica?.serves(caller) ? replica : null;
+  }
+
+  /**
+   * Renders `misses` on the replica into `out`; returns those left for the primary. Each tile's statement also reads
+   * the layer's data version, in the same snapshot as the tile (versionedTileStatement). It is used only if that is
+   * at least the version the entry carries, read on the primary after the request arrived: then the tile holds every
+   * change committed before the request, and is labelled and cached with that version exactly as the primary's
+   * would be (a lower bound of its data). A replica behind it leaves the tile to the primary, so a lagging replica
+   * is never cached under a version it has not replayed. Any error there does too (a connection error also sends
+   * the next reads to the primary until the replica's probe finds it well).
+   */
+  async #fromReplica(replica: ReadReplica, misses: Miss[], tile: TileAddress, out: Array<RenderedPart | null>,
+    keyOf: (e: VisibleLayer) => string): Promise<Miss[]> {
+    try {
+      await withTileClient(this.replicaPool!, async (client) => {
+        for (const m of misses) {
+          const { rows: [row] } = await client.query<{ mvt: Buffer | null; data_version: number | null }>(versionedTileQuery(m.entry.layer, tile));
+          if (row?.data_version == null || row.data_version < m.entry.version) {
+            this.replicaStats.behind++;
+            continue;
+          }
+          this.replicaStats.reads++;
+          out[m.index] = await this.#keep(m.entry, keyOf(m.entry), tile, row.mvt ?? Buffer.alloc(0));
+        }
+      });
+    } catch (err) {
+      this.replicaStats.failed++;
+      // A statement the replica refused (a column it has not replayed yet) says nothing about the connection.
+      if (connectionLost(err) || (err as { severity?: string }).severity === undefined) replica.markDown();
+      this.app.log.warn({ err: (err as Error).message }, 'a tile read on the read replica failed; reading the primary');
+    }
+    return misses.filter((m) => out[m.index] === null);
   }
 
   /** One catalog read in the background, not waited for (a failure shows on the next request that needs one). */

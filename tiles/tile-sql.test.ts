@@ -29,7 +29,21 @@ from (
          to_char(t."kiem_tra_luc" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "kiem_tra_luc"
   from "van_hoa"."khu_di_tich" t cross join bounds b
   where t.geom_3857 && b.query
+    and ($1::integer >= 14 or greatest(st_xmax(t.geom_3857) - st_xmin(t.geom_3857), st_ymax(t.geom_3857) - st_ymin(t.geom_3857)) >= 156543.03392804097 / 2::float8 ^ $1::integer)
 ) f`);
+});
+
+test('lines are thinned below one pixel, polygons below two, up to z14 or the layer\'s maximum zoom; points never', () => {
+  const lines = tileStatement({ id: 'giao_thong.quoc_lo', geometryFamily: 'line', attributes: [] }).text;
+  assert.match(lines, /\(\$1::integer >= 14 or greatest\(.*\) >= 78271\.51696402048 \/ 2::float8 \^ \$1::integer\)/);
+  const upToTen = tileStatement({ ...relics, maxZoom: 10 }).text;
+  assert.match(upToTen, /\(\$1::integer >= 10 or greatest\(.*\) >= 156543\.03392804097 \//);
+  // A maximum zoom above 14 changes nothing: from 14 on every feature is kept anyway.
+  assert.equal(tileStatement({ ...relics, maxZoom: 22 }).text, tileStatement(relics).text);
+  const points = tileStatement({ id: 'van_hoa.diem', geometryFamily: 'point', attributes: [] }).text;
+  assert.doesNotMatch(points, /greatest/);
+  // A new maximum zoom below 14 prepares a new statement.
+  assert.notEqual(tileQuery({ ...relics, maxZoom: 12 }, { z: 1, x: 0, y: 0 }).name, tileQuery(relics, { z: 1, x: 0, y: 0 }).name);
 });
 
 test('points are not simplified; lines are', () => {

@@ -24,10 +24,20 @@ export const AGGREGATE_CELLS_PER_TILE = TILE_EXTENT / 64;
 /** The attribute an aggregated point carries: how many features it stands for. No layer attribute can be named
  *  so (they start with a letter), so it never hides one. */
 export const COUNT_ATTRIBUTE = '_count';
+/**
+ * Below SIMPLIFY_BELOW_ZOOM (and below the layer's own maximum zoom), lines and polygons too small to be seen at the
+ * tile's zoom are left out of it: a line whose bounding box fits within one pixel (of a 512-pixel tile: 8 tile
+ * units) both ways, a polygon whose box fits within two (16 units). Such a feature would draw as a speck or not at
+ * all, yet costs its id, its attributes and a run of ST_AsMVTGeom; at z6–z10 most demo roads and land-use zones are
+ * such features (BENCHMARKS.md "Tiles"). Only the bounding box decides, which is cheap and exact to state: a test
+ * can say exactly which features a tile holds. From SIMPLIFY_BELOW_ZOOM on, and at the layer's maximum zoom (which
+ * maps enlarge beyond), every feature is in its tiles, so each one shows at some zoom.
+ */
+export const THIN_BELOW_TILE_UNITS = { line: 8, polygon: 16 } as const;
 const WEB_MERCATOR_WORLD_WIDTH = 40075016.685578488;
 
 export type TileLayer = Pick<Layer, 'id' | 'geometryFamily' | 'attributes'> &
-  Partial<Pick<Layer, 'nameAttribute' | 'style'>>;
+  Partial<Pick<Layer, 'nameAttribute' | 'style' | 'maxZoom'>>;
 
 export interface TileStatement {
   /** pg's prepared statement name: changes whenever the text does, so a catalog change prepares anew. */
@@ -38,6 +48,7 @@ export interface TileStatement {
 export interface TileQuery extends TileStatement {
   values: [number, number, number, string];
 }
+
 
 /** What an aggregated point tile keeps of its features: said in the TileJSON, so clients know what they get. */
 export interface PointAggregation {
@@ -102,15 +113,30 @@ const boundsCte = [
  */
 export const SNAPSHOT_COLUMN = 'pg_current_snapshot()::text as snapshot';
 
+/** The zoom from which every line and polygon is in its tiles (see THIN_BELOW_TILE_UNITS). */
+export function thinBelowZoom(layer: Pick<TileLayer, 'maxZoom'>): number {
+  return Math.min(SIMPLIFY_BELOW_ZOOM, layer.maxZoom ?? SIMPLIFY_BELOW_ZOOM);
+}
+
+/** The row filter that leaves out lines and polygons too small for the zoom; none for points. */
+function thinningCondition(layer: TileLayer): string | null {
+  if (layer.geometryFamily === 'point') return null;
+  const size = (WEB_MERCATOR_WORLD_WIDTH / TILE_EXTENT) * THIN_BELOW_TILE_UNITS[layer.geometryFamily];
+  const g = 't.geom_3857';
+  return `($1::integer >= ${thinBelowZoom(layer)} or greatest(st_xmax(${g}) - st_xmin(${g}), st_ymax(${g}) - st_ymin(${g})) >= ${size} / 2::float8 ^ $1::integer)`;
+}
+
 function featuresSelect(layer: TileLayer, indent: string, withSnapshot: boolean): string[] {
   const columns = ['t.fid', `st_asmvtgeom(${geometryExpression(layer)}, b.tile, ${TILE_EXTENT}, ${TILE_BUFFER}, true) as geom`,
     ...layer.attributes.map((a) => attributeColumn(a))];
+  const thinning = thinningCondition(layer);
   return [
     `select st_asmvt(f, $4::text, ${TILE_EXTENT}, 'geom', 'fid') as mvt${withSnapshot ? `, ${SNAPSHOT_COLUMN}` : ''}`,
     'from (',
     `  select ${columns.join(',\n         ')}`,
     `  from ${layerTable(layer)} t cross join bounds b`,
     '  where t.geom_3857 && b.query',
+    ...(thinning ? [`    and ${thinning}`] : []),
     // No `where f.geom is not null`: ST_AsMVT already skips rows whose geometry clipped to nothing (a bounding
     // box that meets the envelope while the shape does not), and the filter would run ST_AsMVTGeom twice a row.
     ') f',
@@ -193,30 +219,66 @@ function pointStatementText(layer: TileLayer): string {
   ].join('\n');
 }
 
-export function tileStatement(layer: TileLayer): TileStatement {
-  const text = layer.geometryFamily === 'point'
-    ? pointStatementText(layer)
-    : [...boundsCte, ...featuresSelect(layer, '', true)].join('\n');
+function named(layer: TileLayer, text: string): TileStatement {
   const hash = createHash('sha256').update(layer.id).update('\n').update(text).digest('hex').slice(0, 16);
   // PostgreSQL keeps 63 bytes of a statement name: the hash goes first so a long layer id cannot push it out.
   return { name: `tile_${hash}_${layer.id}`.slice(0, 63), text };
 }
 
-const built = new Map<string, { fingerprint: string; statement: TileStatement }>();
+export function tileStatement(layer: TileLayer): TileStatement {
+  const text = layer.geometryFamily === 'point'
+    ? pointStatementText(layer)
+    : [...boundsCte, ...featuresSelect(layer, '', true)].join('\n');
+  return named(layer, text);
+}
+
+/**
+ * The tile statement with the layer's data version as the same statement sees it, for a streaming replica: the
+ * tile's data are exactly those of that version (the version is bumped in the transaction of every change), so a
+ * replica behind the primary shows it (tile-service.ts). Null when the caller may not read the layer there.
+ */
+export function versionedTileStatement(layer: TileLayer): TileStatement {
+  return named(layer, [
+    'select t.mvt, t.snapshot, (select l.data_version from catalog.layers l where l.id = $4::text) as data_version',
+    'from (',
+    tileStatement(layer).text,
+    ') t',
+  ].join('\n'));
+}
+
+const built = new Map<string, { fingerprint: string; statements: Map<StatementKind, TileStatement> }>();
 /** Per catalog entry object: a catalog read is reused by many requests, so most calls stop here. */
-const byEntry = new WeakMap<TileLayer, TileStatement>();
+const byEntry = new WeakMap<TileLayer, Map<StatementKind, TileStatement>>();
+type StatementKind = 'tile' | 'versioned';
+const builders: Record<StatementKind, (layer: TileLayer) => TileStatement> = { tile: tileStatement, versioned: versionedTileStatement };
 
 /** The layer's statement, built once and rebuilt only when the catalog entry it depends on changes. */
-export function tileQuery(layer: TileLayer, tile: TileAddress): TileQuery {
-  const known = byEntry.get(layer);
-  if (known) return { ...known, values: [tile.z, tile.x, tile.y, layer.id] };
-  const fingerprint = JSON.stringify([layer.geometryFamily, layer.attributes, layer.nameAttribute ?? null,
-    (layer.style as { categories?: { attribute?: unknown } } | undefined)?.categories?.attribute ?? null]);
-  let entry = built.get(layer.id);
-  if (!entry || entry.fingerprint !== fingerprint) {
-    entry = { fingerprint, statement: tileStatement(layer) };
-    built.set(layer.id, entry);
+function statementFor(layer: TileLayer, kind: StatementKind): TileStatement {
+  let statements = byEntry.get(layer);
+  if (!statements) {
+    const fingerprint = JSON.stringify([layer.geometryFamily, layer.attributes, layer.nameAttribute ?? null, layer.maxZoom ?? null,
+      (layer.style as { categories?: { attribute?: unknown } } | undefined)?.categories?.attribute ?? null]);
+    let entry = built.get(layer.id);
+    if (!entry || entry.fingerprint !== fingerprint) {
+      entry = { fingerprint, statements: new Map() };
+      built.set(layer.id, entry);
+    }
+    statements = entry.statements;
+    byEntry.set(layer, statements);
   }
-  byEntry.set(layer, entry.statement);
-  return { ...entry.statement, values: [tile.z, tile.x, tile.y, layer.id] };
+  let statement = statements.get(kind);
+  if (!statement) {
+    statement = builders[kind](layer);
+    statements.set(kind, statement);
+  }
+  return statement;
+}
+
+export function tileQuery(layer: TileLayer, tile: TileAddress): TileQuery {
+  return { ...statementFor(layer, 'tile'), values: [tile.z, tile.x, tile.y, layer.id] };
+}
+
+/** tileQuery's statement with the data version the statement saw (versionedTileStatement). */
+export function versionedTileQuery(layer: TileLayer, tile: TileAddress): TileQuery {
+  return { ...statementFor(layer, 'versioned'), values: [tile.z, tile.x, tile.y, layer.id] };
 }

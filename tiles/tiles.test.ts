@@ -19,6 +19,7 @@ import { findLayer } from '../server/catalog/catalog.ts';
 
 const POINTS = 'van_hoa.diem_du_lich';
 const AREAS = 'van_hoa.khu_di_tich';
+const LINES = 'giao_thong.loi_di_thu';
 const SECRET = 'tai_nguyen.tram_quan_trac_mat';
 const SECRET_TITLE = 'Trạm quan trắc nước ngầm (mật)';
 const SECRET_SOURCE = 'Báo cáo quan trắc nội bộ 2024';
@@ -26,6 +27,8 @@ const PASSWORD = 'Mật-khẩu-thử-2024';
 
 const BAN_GIOC = { lon: 106.721998, lat: 22.856402 };
 const DONG_KHE = { lon: 106.43, lat: 22.43 };
+/** Where the small lines and polygons are, in tile units of its z12 tile (away from T and from Đông Khê). */
+const SMALL_PLACE = { lon: 105.95, lat: 22.65 };
 
 interface Tile { z: number; x: number; y: number }
 
@@ -40,6 +43,7 @@ function tileOf(lon: number, lat: number, z: number): Tile {
 }
 
 const T = tileOf(BAN_GIOC.lon, BAN_GIOC.lat, 12);
+const SMALL = tileOf(SMALL_PLACE.lon, SMALL_PLACE.lat, 12);
 const tileUrl = (layer: string, t: Tile) => `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt`;
 
 function decode(bytes: Buffer) {
@@ -59,6 +63,7 @@ describe('vector tiles', () => {
   let server: TestServer;
   const fids: Record<string, number> = {};
   let envelope: { xmin: number; ymin: number; xmax: number; ymax: number };
+  let smallEnvelope: typeof envelope;
   /** Session cookies: a viewer of the restricted layer's owner agency, and one of another agency. */
   let reader: string;
   let outsider: string;
@@ -69,13 +74,21 @@ describe('vector tiles', () => {
     assert.equal(res.statusCode, 200, `${tileUrl(layer, t)}: ${res.body}`);
     return zlib.gunzipSync(res.rawPayload);
   };
-  /** What SQL says a tile must hold: the features meeting the tile grown by its 64-unit buffer. */
+  /**
+   * What SQL says a tile must hold: the features meeting the tile grown by its 64-unit buffer; below z14, of lines
+   * only those whose bounding box spans at least one pixel (8 of the tile's 4096 units) one way or the other, of
+   * polygons at least two (16 units).
+   */
   const sqlFids = async (layer: string, t: Tile) => {
     const [schema, table] = layer.split('.');
+    const minUnits = layer === AREAS ? 16 : layer === LINES ? 8 : 0;
     const { rows } = await server.owner.query<{ fid: number }>(
       `select fid from "${schema}"."${table}"
-       where st_intersects(geom_3857, st_tileenvelope($1, $2, $3, margin => 64.0 / 4096)) order by fid`,
-      [t.z, t.x, t.y],
+       where st_intersects(geom_3857, st_tileenvelope($1, $2, $3, margin => 64.0 / 4096))
+         and ($1 >= 14 or greatest(st_xmax(geom_3857) - st_xmin(geom_3857), st_ymax(geom_3857) - st_ymin(geom_3857))
+                          >= $4 * (st_xmax(st_tileenvelope($1, $2, $3)) - st_xmin(st_tileenvelope($1, $2, $3))) / 4096)
+       order by fid`,
+      [t.z, t.x, t.y, minUnits],
     );
     return rows.map((r) => r.fid);
   };
@@ -94,9 +107,14 @@ describe('vector tiles', () => {
     );
     fids[name] = rows[0]!.fid;
   };
-  const insertAreaInTileUnits = async (name: string, huyen: string, ring: Array<[number, number]>) => {
-    const w = envelope.xmax - envelope.xmin;
-    const wkt = `POLYGON((${ring.map(([u, v]) => `${envelope.xmin + (u * w) / 4096} ${envelope.ymax - (v * w) / 4096}`).join(', ')}))`;
+  /** WKT in EPSG:3857 of a line or polygon given in tile units of the z12 tile whose envelope is `env`. */
+  const wktInTileUnits = (kind: 'LINESTRING' | 'POLYGON', env: typeof envelope, points: Array<[number, number]>) => {
+    const w = env.xmax - env.xmin;
+    const coords = points.map(([u, v]) => `${env.xmin + (u * w) / 4096} ${env.ymax - (v * w) / 4096}`).join(', ');
+    return kind === 'POLYGON' ? `POLYGON((${coords}))` : `LINESTRING(${coords})`;
+  };
+  const insertAreaInTileUnits = async (name: string, huyen: string, ring: Array<[number, number]>, env = envelope) => {
+    const wkt = wktInTileUnits('POLYGON', env, ring);
     const { rows } = await server.owner.query<{ fid: number }>(
       `insert into van_hoa.khu_di_tich (geom, ten, huyen)
        values (st_multi(st_transform(st_geomfromtext($1, 3857), 4326)), $2, $3) returning fid`,
@@ -128,6 +146,10 @@ describe('vector tiles', () => {
       ],
     });
     await createLayer(owner, {
+      id: LINES, ownerAgencyCode: 'so_gtvt', titleVi: 'Lối đi thử', titleEn: 'Test paths', geometryFamily: 'line',
+      source: 'Kiểm thử', minZoom: 8, attributes: [{ name: 'ten', type: 'text', label_vi: 'Tên', label_en: 'Name' }],
+    });
+    await createLayer(owner, {
       id: SECRET, ownerAgencyCode: 'so_tnmt', titleVi: SECRET_TITLE, titleEn: 'Groundwater stations', geometryFamily: 'point',
       visibility: 'restricted', source: SECRET_SOURCE,
       attributes: [{ name: 'ma_tram', type: 'text', label_vi: 'Mã trạm', label_en: 'Station code' }],
@@ -137,6 +159,10 @@ describe('vector tiles', () => {
       `select st_xmin(e) as xmin, st_ymin(e) as ymin, st_xmax(e) as xmax, st_ymax(e) as ymax
        from st_tileenvelope($1, $2, $3) e`, [T.z, T.x, T.y]);
     envelope = env;
+    const { rows: [smallEnv] } = await owner.query(
+      `select st_xmin(e) as xmin, st_ymin(e) as ymin, st_xmax(e) as xmax, st_ymax(e) as ymax
+       from st_tileenvelope($1, $2, $3) e`, [SMALL.z, SMALL.x, SMALL.y]);
+    smallEnvelope = smallEnv;
 
     const { rows: [bg] } = await owner.query<{ fid: number }>(
       `insert into van_hoa.diem_du_lich (geom, ten, so_luot, diem, mo_cua, ngay_mo)
@@ -161,6 +187,23 @@ describe('vector tiles', () => {
        values (st_multi(st_expand(st_setsrid(st_point($1, $2), 4326), 0.1)), 'Đông Khê', 'Thạch An') returning fid`,
       [DONG_KHE.lon, DONG_KHE.lat]);
     fids['Đông Khê'] = dka!.fid;
+
+    // Small shapes, sized in tile units of SMALL (z12); a unit there is 2^(12-z) times smaller at zoom z.
+    const square = (u: number, v: number, side: number): Array<[number, number]> =>
+      [[u, v], [u + side, v], [u + side, v + side], [u, v + side], [u, v]];
+    await insertAreaInTileUnits('islet', 'Hòa An', square(500, 500, 400), smallEnvelope);
+    await insertAreaInTileUnits('speck', 'Hòa An', square(2000, 2000, 100), smallEnvelope);
+    await insertAreaInTileUnits('dot', 'Hòa An', square(3000, 3000, 1.5), smallEnvelope);
+    const insertLine = async (name: string, points: Array<[number, number]>) => {
+      const { rows: [line] } = await owner.query<{ fid: number }>(
+        `insert into giao_thong.loi_di_thu (geom, ten)
+         values (st_multi(st_transform(st_geomfromtext($1, 3857), 4326)), $2) returning fid`,
+        [wktInTileUnits('LINESTRING', smallEnvelope, points), name]);
+      fids[name] = line!.fid;
+    };
+    await insertLine('lane', [[1000, 3000], [1060, 3050], [1100, 3020]]);
+    await insertLine('stub', [[3000, 1000], [3030, 1000]]);
+    await insertLine('crumb', [[3500, 3500], [3501, 3501.5]]);
 
     await owner.query(`insert into tai_nguyen.tram_quan_trac_mat (geom, ma_tram) values (st_setsrid(st_point($1, $2), 4326), 'NN-07')`,
       [BAN_GIOC.lon, BAN_GIOC.lat]);
@@ -239,6 +282,42 @@ describe('vector tiles', () => {
     }
     const t = tileOf(BAN_GIOC.lon, BAN_GIOC.lat, 6);
     assert.deepEqual(tileFids(await tileBytes(POINTS, t), POINTS), await sqlFids(POINTS, t));
+  });
+
+  test('below z14, lines under a pixel and polygons under two are left out, each back from the zoom where it is that big', async () => {
+    // The zoom-z tile holding (u, v) of SMALL, for z below and above 12.
+    const at = (z: number, u: number, v: number): Tile => z <= 12
+      ? { z, x: SMALL.x >> (12 - z), y: SMALL.y >> (12 - z) }
+      : { z, x: SMALL.x * 2 ** (z - 12) + Math.floor((u / 4096) * 2 ** (z - 12)), y: SMALL.y * 2 ** (z - 12) + Math.floor((v / 4096) * 2 ** (z - 12)) };
+    const names = async (layer: string, t: Tile, among: string[]) => {
+      const res = await get(tileUrl(layer, t));
+      if (res.statusCode === 204) return [];
+      const inTile = new Set(tileFids(zlib.gunzipSync(res.rawPayload), layer));
+      return among.filter((n) => inTile.has(fids[n]!));
+    };
+    const areas = ['islet', 'speck'];
+    const lines = ['lane', 'stub'];
+    // Sizes in units of the zoom's tile: islet 400 / 2^(12-z), speck 100 / 2^(12-z); lane 100 wide, stub 30.
+    const expected: Record<number, { areas: string[]; lines: string[] }> = {
+      8: { areas: ['islet'], lines: [] }, // islet 25, speck 6.25; lane 6.25, stub 1.9
+      9: { areas: ['islet'], lines: ['lane'] }, // speck 12.5 < 16; lane 12.5 ≥ 8, stub 3.75
+      10: { areas: ['islet', 'speck'], lines: ['lane'] }, // speck 25; stub 7.5 < 8
+      11: { areas: ['islet', 'speck'], lines: ['lane', 'stub'] }, // stub 15
+      12: { areas: ['islet', 'speck'], lines: ['lane', 'stub'] },
+    };
+    for (const [z, want] of Object.entries(expected)) {
+      const t = at(Number(z), 0, 0);
+      assert.deepEqual(await names(AREAS, t, areas), want.areas, `areas z${z}`);
+      assert.deepEqual(await names(LINES, t, lines), want.lines, `lines z${z}`);
+      // The same rule as SQL states it (sqlFids), over everything in the tile.
+      assert.deepEqual(tileFids(await tileBytes(AREAS, t), AREAS), await sqlFids(AREAS, t), `areas z${z}`);
+      if (want.lines.length > 0) assert.deepEqual(tileFids(await tileBytes(LINES, t), LINES), await sqlFids(LINES, t), `lines z${z}`);
+    }
+    // The dot (1.5 units at z12) and the crumb (1.8) are 3 and 3.6 units at z13, too small; from z14 on all is kept.
+    assert.deepEqual(await names(AREAS, at(13, 3000, 3000), ['dot']), []);
+    assert.deepEqual(await names(AREAS, at(14, 3000, 3000), ['dot']), ['dot']);
+    assert.deepEqual(await names(LINES, at(13, 3500, 3500), ['crumb']), []);
+    assert.deepEqual(await names(LINES, at(14, 3500, 3500), ['crumb']), ['crumb']);
   });
 
   test('an empty tile is 204 with no body', async () => {

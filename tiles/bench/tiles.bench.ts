@@ -115,7 +115,8 @@ async function main(): Promise<void> {
           const t0 = performance.now();
           const res = await client.getBody(url);
           const ms = performance.now() - t0;
-          const bytes = res.body.length ? zlib.gunzipSync(res.body).length : 0;
+          // Small uncached tiles come uncompressed (tile-response.ts GZIP_FROM_BYTES).
+          const bytes = res.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(res.body).length : res.body.length;
           walked++;
           if (ms > slowest.ms) slowest = { ms, at: `${id} ${t.z}/${t.x}/${t.y}` };
           if (bytes > largest.bytes) largest = { bytes, at: `${id} ${t.z}/${t.x}/${t.y}` };
