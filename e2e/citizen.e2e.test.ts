@@ -106,17 +106,17 @@ describe('a citizen on the public map', () => {
     assert.equal(await page.getByTestId('popup-title').textContent(), 'Thác Bản Giốc');
     assert.equal(await page.getByTestId('popup-owner').textContent(), geosites.owner.name_vi);
 
-    const view = await page.evaluate(({ fid, source, at }) => {
+    const view = await page.evaluate(({ fid, layer, at }) => {
       const map = window.cbMap!;
       const p = map.project(at);
       const size = { w: map.getContainer().clientWidth, h: map.getContainer().clientHeight };
-      const drawn = map.queryRenderedFeatures([[p.x - 6, p.y - 6], [p.x + 6, p.y + 6]]).filter((f) => f.source === source);
+      const drawn = map.queryRenderedFeatures([[p.x - 6, p.y - 6], [p.x + 6, p.y + 6]]).filter((f) => f.sourceLayer === layer);
       return {
         x: p.x / size.w, y: p.y / size.h, zoom: map.getZoom(),
         drawn: drawn.map((f) => ({ id: f.id, name: f.properties.ten })),
-        selected: map.getFeatureState({ source, sourceLayer: source, id: fid }).selected === true,
+        selected: map.getFeatureState({ source: 'cb', sourceLayer: layer, id: fid }).selected === true,
       };
-    }, { fid: banGiocFid, source: GEOSITES, at: BAN_GIOC });
+    }, { fid: banGiocFid, layer: GEOSITES, at: BAN_GIOC });
     // Centred on it, give or take the nudge that keeps the whole card in view.
     assert.ok(Math.abs(view.x - 0.5) < 0.1 && Math.abs(view.y - 0.5) < 0.25, `Bản Giốc near the centre: ${JSON.stringify(view)}`);
     assert.ok(view.zoom >= 15, `zoomed in: ${view.zoom}`);
@@ -314,7 +314,7 @@ describe('a citizen on the public map', () => {
     assert.ok(Math.abs(view.z - 12.5) < 0.005 && Math.abs(view.c.lng - 106.2612) < 1e-5 && Math.abs(view.c.lat - 22.6701) < 1e-5, JSON.stringify(view));
     assert.equal(await other.getByLabel('Quốc lộ', { exact: true }).isChecked(), false);
     assert.equal(await other.getByLabel(geosites.title_vi, { exact: true }).isChecked(), true);
-    const roadsDrawn = await other.evaluate((id) => window.cbMap!.queryRenderedFeatures().filter((f) => f.source === id).length, ROADS);
+    const roadsDrawn = await other.evaluate((id) => window.cbMap!.queryRenderedFeatures().filter((f) => f.sourceLayer === id).length, ROADS);
     assert.equal(roadsDrawn, 0);
     await screenshot(other, 'citizen-shared-view.png');
     assert.deepEqual(otherProblems, []);

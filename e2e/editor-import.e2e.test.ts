@@ -5,22 +5,18 @@
 // the imported features (not the whole layer) with them drawn where they belong.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
-import { buildApp } from '../server/app.ts';
-import { loadConfig } from '../server/config.ts';
-import { createTestDatabase, type TestDatabase } from '../server/testing/database.ts';
-import { DEMO_PASSWORD } from '../infra/demo/accounts.ts';
+import { startTestServer, type TestServer } from '../server/testing/server.ts';
 import { LAMP_TYPES } from '../infra/demo/layers.ts';
 import { projectRoot } from '../server/config.ts';
 import { buildDbf } from '../importers/testing/dbf-writer.ts';
 import { encodeText } from '../importers/testing/encode-text.ts';
 import { buildShapefile } from '../importers/testing/shp-writer.ts';
 import { buildZip } from '../importers/testing/zip-writer.ts';
+import { signInOnPage } from './editor-page.ts';
 import { ensureWebBuilt, launchBrowser, screenshot, watchForProblems } from './browser.ts';
 
 const LIGHTS = 'do_thi.den_chieu_sang';
@@ -33,14 +29,6 @@ const LIGHTS_IN: { code: string; ward: string; lonlat: [number, number] }[] = [
   { code: 'TCVN-3', ward: 'Bó Bế', lonlat: [106.2386, 22.6699] },
 ];
 
-async function signInOnPage(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(`${url}/editor.html`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForFunction(() => window.cbReady === true);
-}
-
 /** The preview's sample table: [ward, longitude, latitude] per row. */
 async function sampleRows(page: Page): Promise<{ cells: string[]; lon: number; lat: number }[]> {
   const rows = await page.locator('.import-sample tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
@@ -51,11 +39,9 @@ async function sampleRows(page: Page): Promise<{ cells: string[]; lon: number; l
 }
 
 describe('the editor’s import journey: fix the encoding and the CRS in the preview', () => {
-  let database: TestDatabase;
+  let server: TestServer;
   let owner: pg.Client;
-  let app: FastifyInstance;
   let url: string;
-  let dataDir: string;
   let browser: Browser;
   let page: Page;
   let problems: string[];
@@ -63,13 +49,8 @@ describe('the editor’s import journey: fix the encoding and the CRS in the pre
 
   before(async () => {
     ensureWebBuilt();
-    database = await createTestDatabase({ demo: true });
-    owner = new pg.Client({ connectionString: database.ownerUrl });
-    await owner.connect();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-editor-import-e2e-'));
-    const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATA_DIR: dataDir });
-    app = await buildApp({ config, appDatabaseUrl: database.appUrl, logger: false, jobs: { work: true } });
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    server = await startTestServer({ demo: true, worker: true });
+    ({ owner, url } = server);
 
     // The positions in EPSG:9210 metres, as the surveyor's software wrote them (PostGIS does the projection).
     const { rows } = await owner.query(
@@ -86,7 +67,7 @@ describe('the editor’s import journey: fix the encoding and the CRS in the pre
       { encodeText: (s) => encodeText(s, 'tcvn3') },
     );
     assert.ok(!dbf.includes(Buffer.from('Cốc', 'utf8')) && dbf.includes(encodeText('Cốc', 'tcvn3')), 'the DBF really is TCVN3');
-    zip = path.join(dataDir, 'den-tcvn3.zip');
+    zip = path.join(server.dataDir, 'den-tcvn3.zip');
     fs.writeFileSync(zip, buildZip([
       { name: 'den.shp', data: shp }, { name: 'den.shx', data: shx }, { name: 'den.dbf', data: dbf },
       { name: 'den.prj', data: Buffer.from(prjSamples.esri!['9209']!) },
@@ -101,10 +82,7 @@ describe('the editor’s import journey: fix the encoding and the CRS in the pre
 
   after(async () => {
     await browser?.close();
-    await app?.close();
-    await owner?.end();
-    await database?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await server?.close();
   });
 
   it('the target layer starts on the layer being edited', async () => {

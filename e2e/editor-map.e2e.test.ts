@@ -2,18 +2,13 @@
 // features while drawing and reshaping, reshaping and deleting a line and a polygon (checked in the database), a
 // feature's old version drawn on the map from its history (with the editor's name), and the English switch.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
-import { buildApp } from '../server/app.ts';
-import { loadConfig } from '../server/config.ts';
-import { createTestDatabase, type TestDatabase } from '../server/testing/database.ts';
+import { startTestServer, type TestServer } from '../server/testing/server.ts';
 import { api, login, type Session } from '../server/testing/http.ts';
 import { DEMO_PASSWORD } from '../infra/demo/accounts.ts';
+import { signInOnPage } from './editor-page.ts';
 import { ensureWebBuilt, launchBrowser, screenshot, watchForProblems } from './browser.ts';
 
 type Position = [number, number];
@@ -26,14 +21,6 @@ const LIGHT_SPOT: Position = [106.2361234, 22.6701234];
 const STREET_SPOT: Position = [106.2381234, 22.6701234];
 const LAKE_SPOT: Position = [106.2341234, 22.6701234];
 const ZOOM = 18;
-
-async function signInOnPage(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(`${url}/editor.html`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForFunction(() => window.cbReady === true);
-}
 
 /** A map position → page pixels, plus an offset in screen pixels. */
 async function screenOf(page: Page, lngLat: Position, dx = 0, dy = 0): Promise<{ x: number; y: number }> {
@@ -113,11 +100,9 @@ const PAGE_WORDS = `(() => {
 })()`;
 
 describe('the editor map: snapping, reshape, delete, history on the map, English', () => {
-  let database: TestDatabase;
+  let server: TestServer;
   let owner: pg.Client;
-  let app: FastifyInstance;
   let url: string;
-  let dataDir: string;
   let browser: Browser;
   let city: Page;
   let tnmt: Page;
@@ -139,13 +124,8 @@ describe('the editor map: snapping, reshape, delete, history on the map, English
 
   before(async () => {
     ensureWebBuilt();
-    database = await createTestDatabase({ demo: true });
-    owner = new pg.Client({ connectionString: database.ownerUrl });
-    await owner.connect();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-editor-map-e2e-'));
-    const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATA_DIR: dataDir });
-    app = await buildApp({ config, appDatabaseUrl: database.appUrl, logger: false, jobs: { work: false } });
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    server = await startTestServer({ demo: true });
+    ({ owner, url } = server);
     for (const [layer, spot] of [[LIGHTS, LIGHT_SPOT], [STREETS, STREET_SPOT], [LAKES, LAKE_SPOT]] as const) {
       const { rows } = await owner.query(
         `select count(*)::int as n from ${layer} where st_dwithin(geom::geography, st_setsrid(st_point($1, $2), 4326)::geography, 150)`, spot);
@@ -163,10 +143,7 @@ describe('the editor map: snapping, reshape, delete, history on the map, English
 
   after(async () => {
     await browser?.close();
-    await app?.close();
-    await owner?.end();
-    await database?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await server?.close();
   });
 
   it('a point drawn a few pixels from an existing light lands exactly on it; with snapping off it does not', async () => {

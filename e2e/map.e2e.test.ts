@@ -252,6 +252,12 @@ describe('the public web map', () => {
     assert.equal((await renderedFeatures(page, GEOSITES)).length, 0);
     assert.ok((await renderedFeatures(page, COMMUNES)).length > 0, 'other layers stay');
     assert.ok(!(hashParams(page.url()).get('layers') ?? '').split(',').includes(GEOSITES));
+    // The map credits the owners of the layers on it, and only those (each card gives source and last update).
+    const credits = async () => (await page.locator('.maplibregl-ctrl-attrib-inner').textContent()) ?? '';
+    const othersOfOwner = [...layers.values()].filter((l) => l.id !== GEOSITES && l.owner.name_vi === geosites.owner.name_vi);
+    assert.equal(othersOfOwner.length, 0, 'the geosites are the only layer of their owner in the demo');
+    assert.ok(!(await credits()).includes(geosites.owner.name_vi), await credits());
+    assert.ok((await credits()).includes(layer(COMMUNES).owner.name_vi), await credits());
 
     await toggle.focus();
     await page.keyboard.press('Space');
@@ -259,6 +265,7 @@ describe('the public web map', () => {
     assert.equal(await toggle.isChecked(), true);
     assert.ok((await renderedFeatures(page, GEOSITES)).length > 0);
     assert.ok((hashParams(page.url()).get('layers') ?? '').split(',').includes(GEOSITES));
+    assert.match(await credits(), new RegExp(`^Dữ liệu: .*${geosites.owner.name_vi}`));
   });
 
   it('a reload with the hash shows the same view and the same layers', async () => {

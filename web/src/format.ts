@@ -62,3 +62,8 @@ export function formatValue(value: unknown, type: AttributeType | undefined): st
       return String(value);
   }
 }
+
+/** Text for a place that takes HTML (MapLibre's attribution). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

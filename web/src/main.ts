@@ -3,6 +3,7 @@
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './styles.css';
 import {
+  AttributionControl,
   Map as MapLibreMap,
   Marker,
   NavigationControl,
@@ -18,7 +19,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { BasemapSwitch } from './basemap-switch.ts';
 import { fetchCatalog, type Catalog, type CatalogLayer } from './catalog.ts';
 import { dialogOpen } from './dialog.ts';
-import { formatDateTime } from './format.ts';
+import { escapeHtml, formatDateTime } from './format.ts';
 import { language, localized, onLanguageChange, setLanguage, t, type Lang } from './i18n.ts';
 import { LayerTree } from './layer-tree.ts';
 import { mountMaintenanceBanner } from './maintenance-banner.ts';
@@ -202,8 +203,19 @@ function startMap(catalog: Catalog, styles: StyleIndex, initial: UrlState): void
       ? { center: [view.lon, view.lat] as [number, number], zoom: view.zoom, bearing: view.bearing }
       : { bounds: PROVINCE_BOUNDS, fitBoundsOptions: { padding: 24 } }),
     maxBounds: MAX_BOUNDS,
-    attributionControl: { compact: true },
+    attributionControl: false,
   });
+  // The owners of the layers shown, in the page's language, redone whenever those change (MapLibre's control
+  // cannot change its text). Source and last update are on every card and data page (Điều 8.1c).
+  let attribution: AttributionControl | null = null;
+  const showAttribution = () => {
+    if (attribution) map.removeControl(attribution);
+    const owners = new Set(catalog.layers.filter((l) => visible.has(l.id)).map((l) => localized(l.owner, 'name')));
+    const credit = owners.size ? t('dataBy', { owners: [...owners].join(', ') }) : '';
+    attribution = new AttributionControl({ compact: true, customAttribution: escapeHtml(credit) });
+    map.addControl(attribution);
+  };
+  showAttribution();
   const modes = new ModeSwitch(map);
   window.cbMap = map;
   window.cbCatalog = catalog;
@@ -250,6 +262,7 @@ function startMap(catalog: Catalog, styles: StyleIndex, initial: UrlState): void
     if (show) visible.add(layer.id);
     else visible.delete(layer.id);
     styles.setVisible(map, layer.id, show);
+    showAttribution();
     tree.setChecked(layer.id, show);
     if (!show) popup.close();
   };
@@ -510,6 +523,7 @@ function startMap(catalog: Catalog, styles: StyleIndex, initial: UrlState): void
     home.translate();
     tools.translate();
     basemapSwitch?.translate();
+    showAttribution();
     search.translate();
     modes.active?.translate?.();
     translateMapControls(map.getContainer());

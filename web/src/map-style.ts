@@ -131,7 +131,12 @@ export class StyleIndex {
       const paint = { ...('paint' in layer ? layer.paint : {}), ...Object.fromEntries(faded) };
       return { ...withVisibility(layer, state.isVisible(id)), paint } as LayerSpecification;
     });
-    return { ...this.style, layers };
+    // The composite source's attribution names owner, source and date of every layer in the style, shown or not:
+    // a box that covers the map's corner and the cards opened near it. The map credits the owners of the layers
+    // it shows itself (main.ts); each card and data page gives the source and date. The online basemap keeps its own.
+    const sources = Object.fromEntries(Object.entries(this.style.sources).map(([id, source]) =>
+      [id, source.type === 'vector' ? { ...source, attribution: undefined } : source]));
+    return { ...this.style, sources, layers };
   }
 
   setVisible(map: MapLibreMap, catalogId: string, visible: boolean): void {

@@ -11,6 +11,7 @@ import { GeometryDraft, IS_POINT, IS_POLYGON, NOT_POINT, type EditableGeometry }
 import { HistoryPanel, type Version } from './history-panel.ts';
 import { ApiError, call, currentUser, setCsrf, signIn, signOut, whenSignedOut, type Me } from './http.ts';
 import { ImportPanel } from './import-panel.ts';
+import { ReportInbox } from './report-inbox.ts';
 import { snapBox, snapTo, type Position } from './snap.ts';
 import { currentLang, errorText, onLangChange, setLang, t, type EditorKey } from './strings.ts';
 import './editor.css';
@@ -66,6 +67,11 @@ export function editableLayers(me: Me, catalog: Catalog): CatalogLayer[] {
     me.memberships.some((m) => m.role === 'editor' && m.agency_code === layer.owner.code && (m.layer_scope === null || m.layer_scope.includes(layer.id))));
 }
 
+/** Who answers citizen reports (server/routes/reports.ts, requireStaff): the operator, agency admins and editors. */
+function handlesReports(me: Me): boolean {
+  return me.is_operator || me.memberships.some((m) => m.role === 'editor' || m.role === 'agency_admin');
+}
+
 function layerTitle(layer: CatalogLayer): string {
   return currentLang() === 'en' ? layer.title_en : layer.title_vi;
 }
@@ -86,6 +92,7 @@ class EditorPage {
   private form: AttributeForm | null = null;
   private imports: ImportPanel | null = null;
   private history: HistoryPanel | null = null;
+  private reports: ReportInbox | null = null;
   /** The status line's text, as a function so the language switch can say it again in the other language. */
   private status: () => string = () => '';
   /** The loaded features' own geometries by fid: what vertices snap to (tiles' coordinates are rounded). */
@@ -100,6 +107,7 @@ class EditorPage {
       this.form?.relabel();
       if (this.history?.open) this.history.render();
       this.imports?.translate();
+      this.reports?.translate();
       this.showStatus();
     });
     for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) b.addEventListener('click', () => setLang(b.dataset.lang as 'vi' | 'en'));
@@ -117,6 +125,7 @@ class EditorPage {
   private showSignIn(message: string): void {
     this.me = null;
     setCsrf(null);
+    this.reports?.clear();
     $('workspace').hidden = true;
     $('signin').hidden = false;
     $('signin-error').textContent = message;
@@ -149,6 +158,18 @@ class EditorPage {
       showSample: (data) => (this.map!.getSource('import-sample') as GeoJSONSource).setData(data as GeoJSON.FeatureCollection),
     });
     this.imports.refreshLayers();
+    if (!this.reports) {
+      this.reports = new ReportInbox($('reports'), {
+        map: () => this.map!,
+        canEdit: (layerId) => editableLayers(this.me!, this.catalog!).some((l) => l.id === layerId),
+        // The map goes to the report's place (not the whole layer), then the feature opens in the attribute form.
+        editFeature: (layerId, fid, at) => void this.chooseLayer(layerId, [at.lon - 0.003, at.lat - 0.003, at.lon + 0.003, at.lat + 0.003])
+          .then(() => (this.layer?.id === layerId ? this.openFeature(fid) : undefined)),
+      });
+      this.reports.addMapLayers(this.map!);
+    }
+    $('reports').hidden = !handlesReports(me);
+    if (handlesReports(me)) void this.reports.refresh();
     window.cbReady = true;
   }
 
@@ -257,6 +278,7 @@ class EditorPage {
       if (draft.addVertex([e.lngLat.lng, e.lngLat.lat], e.point)) this.draftDone();
       return;
     }
+    if (this.reports?.clickAt(e.point)) return;
     if (!this.layer) return;
     const box: [PointLike, PointLike] = [[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]];
     const hit = this.map!.queryRenderedFeatures(box, { layers: ['editing-point', 'editing-line', 'editing-fill'] })[0];
