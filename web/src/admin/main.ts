@@ -11,9 +11,10 @@ import { mountMaintenanceBanner } from '../maintenance-banner.ts';
 import { $, button, el, field, input, table } from './dom.ts';
 import { confirmDialog, dialogShell, formDialog } from './form-dialog.ts';
 import { agencyName, layerDialog, type AdminLayer, type Agency, type Sector } from './layer-form.ts';
+import { operationsTab } from './operations-tab.ts';
 import { adminError, auditLabel, ta, type AdminKey } from './strings.ts';
 
-type Tab = 'accounts' | 'clients' | 'layers' | 'reports' | 'audit' | 'notifications' | 'agencies';
+type Tab = 'accounts' | 'clients' | 'layers' | 'reports' | 'audit' | 'notifications' | 'agencies' | 'operations';
 interface Account { id: string; username: string; display_name: string; status: string; memberships: Array<{ agency_code: string; role: string; layer_scope: string[] | null }> | null }
 interface ApiClient { id: string; agency_code: string; name: string; key_prefix: string; layer_scope: string[] | null; can_write: boolean; status: string; created_at: string; last_used_at: string | null }
 interface InboxReport {
@@ -98,7 +99,7 @@ class AdminPage {
   };
 
   private async render(): Promise<void> {
-    const tabs: Tab[] = ['accounts', 'clients', 'layers', 'reports', 'audit', 'notifications', ...(this.me!.is_operator ? ['agencies' as const] : [])];
+    const tabs: Tab[] = ['accounts', 'clients', 'layers', 'reports', 'audit', 'notifications', ...(this.me!.is_operator ? ['agencies' as const, 'operations' as const] : [])];
     $('tabs').replaceChildren(...tabs.map((tab) => {
       const b = button(ta(`tab_${tab}`), () => { this.tab = tab; this.flash(''); void this.render(); });
       b.setAttribute('role', 'tab');
@@ -302,6 +303,12 @@ class AdminPage {
     const { body } = await call<{ notifications: Array<{ created_at: string; agency: string; kind: string; message: string }> }>('GET', '/api/admin/notifications');
     return [table(ta('tab_notifications'), [ta('when'), ta('agency'), ta('kind'), ta('message')],
       body.notifications.map((n) => [formatDateTime(n.created_at), n.agency, n.kind, n.message]))];
+  }
+
+  // --- maintenance windows and backups (operator): operations-tab.ts --------------------------------------
+
+  private operations(): Promise<Node[]> {
+    return operationsTab({ afterDialog: this.afterDialog });
   }
 
   // --- agencies (operator) --------------------------------------------------------------------------------
