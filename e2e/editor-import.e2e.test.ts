@@ -86,10 +86,17 @@ describe('the editor’s import journey: fix the encoding and the CRS in the pre
   });
 
   it('the target layer starts on the layer being edited', async () => {
+    // The panel follows once the editor has opened the layer (its features load first): wait for that, then check.
+    const target = page.getByLabel('Lớp đích');
+    const followed = async (layer: string) => {
+      await page.waitForFunction((id) => (document.getElementById('import-layer') as HTMLSelectElement | null)?.value === id, layer, { timeout: 30_000 })
+        .catch(() => {}); // the assertion below says what it shows instead
+      return target.inputValue();
+    };
     await page.getByRole('button', { name: 'Đường phố đô thị' }).click();
-    assert.equal(await page.getByLabel('Lớp đích').inputValue(), STREETS);
+    assert.equal(await followed(STREETS), STREETS);
     await page.getByRole('button', { name: 'Đèn chiếu sáng công cộng' }).click();
-    assert.equal(await page.getByLabel('Lớp đích').inputValue(), LIGHTS);
+    assert.equal(await followed(LIGHTS), LIGHTS);
   });
 
   it('previews garbled and misplaced, is fixed in the preview, commits, and the map shows the imported lights', async () => {

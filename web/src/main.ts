@@ -360,7 +360,10 @@ function startMap(catalog: Catalog, styles: StyleIndex, initial: UrlState): void
     const zoom = Math.max(camera.zoom, layer.min_zoom);
     const center = zoom > camera.zoom ? point : camera.center;
     map.easeTo({ center, zoom, bearing: map.getBearing(), duration: reducedMotion.matches ? 0 : 700 });
+    let opened = false;
     const openCard = () => {
+      if (opened) return;
+      opened = true;
       const p = map.project(point);
       const box: [PointLike, PointLike] = [[p.x - 8, p.y - 8], [p.x + 8, p.y + 8]];
       const layers = styles.styleLayerIds(layer.id).filter((id) => map.getLayer(id) !== undefined);
@@ -370,7 +373,10 @@ function startMap(catalog: Catalog, styles: StyleIndex, initial: UrlState): void
       const feature = rendered ?? { id: result.fid, properties: layer.name_attribute ? { [layer.name_attribute]: result.name } : {} };
       popup.show(point, [{ layer, feature }]);
     };
+    // Once the view is drawn; but a slow connection need not wait for every tile of every layer: the card reads
+    // the feature's attributes from the API anyway, so it opens shortly after the camera arrives at the latest.
     map.once('idle', openCard);
+    map.once('moveend', () => window.setTimeout(openCard, CARD_WAIT_MS));
     map.triggerRepaint();
   };
   const search = new SearchBox(searchContainer, showResult);
@@ -538,6 +544,9 @@ function say(message: () => void): void {
   pendingMessage = message;
   message();
 }
+
+/** How long a search result's card waits for the map to finish drawing after the camera arrives. */
+const CARD_WAIT_MS = 1500;
 
 async function boot(): Promise<void> {
   if (!webglAvailable()) {
