@@ -4,7 +4,8 @@
 // reports.ts); every question is a dialog of form-dialog.ts, never window.prompt or window.confirm.
 import { formatDateTime } from '../format.ts';
 import { ApiError, call, currentUser, setCsrf, signIn, signOut, whenSignedOut, type Me } from '../editor/http.ts';
-import { currentLang, onLangChange, setLang } from '../editor/strings.ts';
+// Report statuses and categories are the editor's words too (its report inbox): one list of them.
+import { currentLang, onLangChange, setLang, t, type EditorKey } from '../editor/strings.ts';
 import '../editor/editor.css';
 import './admin.css';
 import { mountMaintenanceBanner } from '../maintenance-banner.ts';
@@ -253,7 +254,7 @@ class AdminPage {
       ? `${currentLang() === 'en' ? r.layer.title_en : r.layer.title_vi} #${r.fid}`
       : `${r.location.lat.toFixed(5)}, ${r.location.lon.toFixed(5)}`;
     const row = (r: InboxReport, actions: HTMLElement) => [el('code', { textContent: r.ticket }), formatDateTime(r.created_at),
-      ta(`cat_${r.category}` as AdminKey), where(r), r.description, r.contact ?? '—', r.held ? ta('heldStatus') : ta(`rstatus_${r.status}` as AdminKey), actions];
+      t(`cat_${r.category}` as EditorKey), where(r), r.description, r.contact ?? '—', r.held ? ta('heldStatus') : t(`rstatus_${r.status}` as EditorKey), actions];
     const headers = [ta('ticket'), ta('when'), ta('category'), ta('place'), ta('description'), ta('contact'), ta('status'), ta('actions')];
     const inboxRows = inbox.body.reports.map((r) => row(r, el('div', { className: 'actions' }, button(ta('answer'), () => void this.answer(r)))));
     const heldRows = held.body.reports.map((r) => row(r, el('div', { className: 'actions' },
@@ -274,7 +275,7 @@ class AdminPage {
   }
 
   private answer(r: InboxReport): Promise<void> {
-    const options = [r.status, ...(nextStatuses[r.status] ?? [])].map((s) => ({ value: s, label: ta(`rstatus_${s}` as AdminKey) }));
+    const options = [r.status, ...(nextStatuses[r.status] ?? [])].map((s) => ({ value: s, label: t(`rstatus_${s}` as EditorKey) }));
     return formDialog({
       title: ta('answerTitle', { t: r.ticket }), intro: r.description, submitLabel: ta('save'), testId: 'answer-dialog',
       fields: [
