@@ -159,6 +159,24 @@ export function selectFeaturesSql(layer: SqlLayer & Partial<Pick<Layer, 'geometr
 }
 
 /**
+ * A small forward page as one row, its features' GeoJSON already joined by PostgreSQL: the server then receives
+ * and sends one value instead of parsing, holding and joining a string per feature. One row more than the page is
+ * read (as selectFeaturesSql with limit + 1 would): `n` above the limit says a next page exists.
+ */
+export function selectJoinedPageSql(layer: SqlLayer & Partial<Pick<Layer, 'geometryFamily'>>, query: FeatureQuery & { limit: number }, output?: FeatureOutput): SqlQuery {
+  const inner = selectFeaturesSql(layer, { ...query, limit: query.limit + 1 }, output);
+  const limit = `$${inner.values.length + 1}`;
+  const text = [
+    `select count(*)::int as n, min(q.fid) as first_fid, max(q.fid) filter (where q.rn <= ${limit}) as last_fid,`,
+    `  string_agg(q.feature, ',' order by q.fid) filter (where q.rn <= ${limit}) as features`,
+    'from (select p.fid, p.feature, row_number() over (order by p.fid) as rn from (',
+    inner.text,
+    ') p) q',
+  ].join('\n');
+  return { text, values: [...inner.values, query.limit] };
+}
+
+/**
  * Whether matching features exist below and above a page (for its prev and next links). A null bound is not
  * asked about. Two index probes on the primary key: cheaper than counting.
  */

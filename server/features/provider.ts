@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { Layer } from '../catalog/catalog.ts';
 import {
   countFeaturesSql, countFeaturesUpToSql, geometryToStorageSql, neighboursSql, pageCountSql, selectFeatureSql, selectFeaturesSql,
-  type FeatureOutput,
+  selectJoinedPageSql, type FeatureOutput,
 } from './feature-sql.ts';
 import type { CrsDefinition } from './crs.ts';
 import { crsWktSql, exportRowsSql, exportStatsSql, type ExportLayer, type ExportOptions } from './export-sql.ts';
@@ -44,7 +44,10 @@ export interface PageSummary {
  * (the client went away). The connection it reads on must stay checked out until finish or close settles.
  */
 export interface FeaturePage {
-  /** The next features as GeoJSON text each, in fid order; null when the page is complete. */
+  /**
+   * The next features as GeoJSON text each, in fid order; null when the page is complete. A page opened with
+   * `joined` gives a small page as one string of all its features joined with commas.
+   */
   nextBatch(): Promise<string[] | null>;
   /** After the last batch: the page's count and neighbour cursors (one more small query). */
   finish(): Promise<PageSummary>;
@@ -74,6 +77,7 @@ class CursorFeaturePage implements FeaturePage {
     private readonly layer: Layer,
     private readonly query: FeatureQuery,
     private readonly output?: FeatureOutput,
+    private readonly joined = false,
   ) {}
 
   get #large(): boolean {
@@ -89,8 +93,33 @@ class CursorFeaturePage implements FeaturePage {
     return limit !== null && limit <= SMALL_PAGE && !(cursor && 'before' in cursor);
   }
 
+  async #readJoined(): Promise<string[] | null> {
+    const limit = this.query.limit!;
+    const { text, values } = selectJoinedPageSql(this.layer, { ...this.query, limit }, this.output);
+    this.#state = 'open';
+    let row: { n: number; first_fid: number | null; last_fid: number | null; features: string | null };
+    try {
+      const read = this.client.query<typeof row>(text, values);
+      this.#reading = read;
+      row = (await read).rows[0]!;
+    } catch (err) {
+      this.#state = 'failed';
+      throw err;
+    } finally {
+      this.#reading = null;
+    }
+    this.#state = 'drained';
+    this.#more = row.n > limit;
+    if (row.features === null) return null;
+    this.#count = Math.min(row.n, limit);
+    this.#first = row.first_fid;
+    this.#last = row.last_fid;
+    return [row.features];
+  }
+
   async #readSmall(): Promise<string[] | null> {
     const limit = this.query.limit!;
+    if (this.joined) return this.#readJoined();
     const { text, values } = selectFeaturesSql(this.layer, { ...this.query, limit: limit + 1 }, this.output);
     this.#state = 'open';
     let rows: FeatureRow[];
@@ -193,9 +222,14 @@ class CursorFeaturePage implements FeaturePage {
   }
 }
 
-/** Opens a page of `layer`'s features for `query`, read on `client` (which must be the caller's, see withCaller). */
-export function openFeaturePage(client: pg.ClientBase, layer: Layer, query: FeatureQuery, output?: FeatureOutput): FeaturePage {
-  return new CursorFeaturePage(client, layer, query, output);
+/**
+ * Opens a page of `layer`'s features for `query`, read on `client` (which must be the caller's, see withCaller).
+ * `joined`: the caller only concatenates the features (a GeoJSON body), so a small page may come as one string.
+ */
+export function openFeaturePage(
+  client: pg.ClientBase, layer: Layer, query: FeatureQuery, output?: FeatureOutput, options: { joined?: boolean } = {},
+): FeaturePage {
+  return new CursorFeaturePage(client, layer, query, output, options.joined ?? false);
 }
 
 /**

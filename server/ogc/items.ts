@@ -184,7 +184,7 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
       const firstPage = !query.offset && !query.cursor;
       const stream = new FeatureCollectionStream({
         head: { timeStamp: new Date().toISOString(), provenance: layerProvenance(layer) },
-        page: openFeaturePage(client, layer, query, { crs: req.crs }),
+        page: openFeaturePage(client, layer, query, { crs: req.crs }, { joined: true }),
         tail: (summary) => {
           const known = matched ?? (firstPage && summary.next === null ? summary.numberReturned : null);
           return {

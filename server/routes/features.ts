@@ -80,7 +80,7 @@ export async function featureRoutes(app: FastifyInstance): Promise<void> {
           `${layerUrl}/features?${new URLSearchParams(canonicalParameters(query, cursor)).toString()}`;
         const stream = new FeatureCollectionStream({
           head: { layer: layerProvenance(layer), timeStamp: new Date().toISOString() },
-          page: openFeaturePage(client, layer, query),
+          page: openFeaturePage(client, layer, query, undefined, { joined: true }),
           tail: (summary) => ({
             numberReturned: summary.numberReturned,
             ...(matchesWholeLayer(query) ? { numberMatched: layer.featureCount } : {}),

@@ -136,7 +136,7 @@ export async function getFeature(ctx: GetFeatureContext, q: GetFeatureQuery): Pr
     reply.type(JSON_CONTENT_TYPE);
     return sendStream(reply, new FeatureCollectionStream({
       head: { timeStamp: new Date().toISOString(), provenance },
-      page: openFeaturePage(client, layer, query, output),
+      page: openFeaturePage(client, layer, query, output, { joined: true }),
       tail: (summary) => {
         const next = summary.next ? nextUrl(ctx, q, q.startIndex + limit, limit) : null;
         return {
