@@ -1,6 +1,6 @@
 // A citizen's journeys on the public map, in Debian's Chromium against a real server with the demo data: finding
 // Bản Giốc by typing "ban gioc", reporting an error from its card, looking the ticket up, the agency seeing it,
-// a report on a point of the map, measuring, sharing the view and saving it as an image.
+// a report on a point of the map and one on a road placed where it was clicked, measuring, sharing the view and saving it as an image.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -249,6 +249,43 @@ describe('a citizen on the public map', () => {
     await page.getByRole('button', { name: 'Đóng', exact: true }).last().click();
     await page.getByTestId('report-dialog').waitFor({ state: 'detached' });
     assert.equal(await page.getByTestId('tool-report-point').getAttribute('aria-pressed'), 'false');
+  });
+
+  it('reports an error on a national road from its card: the report sits on the road where it was clicked', async () => {
+    // A spot a third of the way along the road's first line; its point on surface is kilometres away.
+    const { rows: [road] } = await server.owner.query(
+      `select fid, st_x(p) as lon, st_y(p) as lat,
+              st_distance(p::geography, st_pointonsurface(geom)::geography) as surface_away_m
+       from (select fid, geom, st_lineinterpolatepoint(st_geometryn(geom, 1), 0.3) as p from ${ROADS} order by fid limit 1) x`);
+    assert.ok(road.surface_away_m > 1000, `the point on surface is ${road.surface_away_m} m away`);
+    await jumpAndSettle(page, { center: [road.lon, road.lat], zoom: 16 });
+    const spot = await pagePosition(page, [road.lon, road.lat]);
+    const click = { x: Math.round(spot.x), y: Math.round(spot.y) };
+    const clicked = await lngLatAt(page, click.x, click.y);
+    await page.mouse.click(click.x, click.y);
+    const card = page.getByTestId('popup');
+    await card.waitFor();
+    assert.equal(await card.getAttribute('data-layer-id'), ROADS);
+    assert.equal(await card.getAttribute('data-fid'), String(road.fid));
+    await card.getByRole('button', { name: 'Báo lỗi dữ liệu' }).click();
+    await page.getByRole('dialog', { name: 'Báo lỗi dữ liệu' }).waitFor();
+    await page.getByLabel('Sai thông tin').check();
+    await page.getByLabel('Mô tả lỗi').fill('Đoạn quốc lộ này đã được mở rộng thành bốn làn xe.');
+    await page.getByRole('button', { name: 'Gửi báo lỗi' }).click();
+    const roadTicket = ((await page.getByTestId('report-ticket').textContent()) ?? '').trim();
+    assert.match(roadTicket, TICKET);
+    const { rows: [placed] } = await server.owner.query(
+      `select r.layer_id, r.fid, st_x(r.location) as lon, st_y(r.location) as lat, st_distance(r.location, f.geom) as from_line
+       from reports.reports r join ${ROADS} f on f.fid = r.fid where r.ticket = $1`, [roadTicket]);
+    assert.equal(placed.layer_id, ROADS);
+    assert.ok(placed.from_line < 1e-6, `on the road's line: ${placed.from_line}°`);
+    assert.ok(haversine([placed.lon, placed.lat], clicked) < 5, `where it was clicked: ${haversine([placed.lon, placed.lat], clicked)} m`);
+    // The agency's inbox draws its marker at that place.
+    const inbox = await api(server.url, 'GET', `/api/admin/reports/${roadTicket}`, { session: await login(server.url, 'bientap.gtvt', DEMO_PASSWORD) });
+    assert.deepEqual(inbox.body.report.location, { lon: placed.lon, lat: placed.lat });
+    await page.getByRole('button', { name: 'Đóng', exact: true }).last().click();
+    await page.getByTestId('report-dialog').waitFor({ state: 'detached' });
+    await page.getByTestId('popup-close').click();
   });
 
   it('measures the distance between two clicked points', async () => {

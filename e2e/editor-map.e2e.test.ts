@@ -227,7 +227,10 @@ describe('the editor map: snapping, reshape, delete, history on the map, English
     await dialog.waitFor();
     assert.equal(await dialog.locator('.version').count(), 3);
     const text = (await dialog.textContent())!;
-    assert.match(text, /bởi Biên tập viên hạ tầng đô thị/);
+    // Each version names the person (to their own agency) and the agency; never the login name.
+    for (const v of [1, 2, 3]) {
+      assert.match((await dialog.locator(`.version[data-version="${v}"] h3`).textContent())!, / bởi Biên tập viên hạ tầng đô thị · UBND thành phố Cao Bằng$/);
+    }
     assert.doesNotMatch(text, /bientap\.dothi/);
     assert.equal(await city.evaluate(() => window.cbMap!.queryRenderedFeatures({ layers: ['history-line'] }).length), 0, 'nothing drawn before a choice');
 

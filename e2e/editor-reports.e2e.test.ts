@@ -1,6 +1,6 @@
 // Citizen error reports in the agency editor, in Debian's Chromium against a real server with the demo data: a
-// report filed through the public API on a Sở GTVT road reaches Sở GTVT's editor, who sees it in the list and as a
-// marker on the map, answers it (a rejection without a reason is refused, in Vietnamese), moves it to "in progress"
+// report filed through the public API on a Sở GTVT road, clicked beside the road, reaches Sở GTVT's editor, who sees
+// it in the list and as a marker on the map on the road's line next to the click, answers it (a rejection without a reason is refused, in Vietnamese), moves it to "in progress"
 // with a reply the citizen reads on their ticket, and opens the reported feature for editing. UBND TP's editor
 // never sees it.
 import assert from 'node:assert/strict';
@@ -25,6 +25,8 @@ describe('citizen reports in the agency editor', () => {
   let fid: number;
   let ticket: string;
   let roadsTitle: string;
+  /** Where the citizen clicked: about 15 m north of a third of the way along the road. */
+  let clicked: { lon: number; lat: number };
 
   before(async () => {
     ensureWebBuilt();
@@ -34,7 +36,12 @@ describe('citizen reports in the agency editor', () => {
     const roads = catalog.layers.find((l) => l.id === ROADS)!;
     assert.equal(roads.owner.code, 'so_gtvt');
     roadsTitle = roads.title_vi;
-    const filed = await api(server.url, 'POST', '/api/reports', { body: { layer: ROADS, fid, category: 'wrong_attribute', description: DESCRIPTION } });
+    clicked = (await server.owner.query(
+      `select round(st_x(p)::numeric, 6)::float8 as lon, round((st_y(p) + 0.000135)::numeric, 6)::float8 as lat
+       from (select st_lineinterpolatepoint(st_geometryn(geom, 1), 0.3) as p from ${ROADS} where fid = $1) x`, [fid])).rows[0];
+    const filed = await api(server.url, 'POST', '/api/reports', {
+      body: { layer: ROADS, fid, category: 'wrong_attribute', description: DESCRIPTION, clicked_lon: clicked.lon, clicked_lat: clicked.lat },
+    });
     assert.equal(filed.status, 201, JSON.stringify(filed.body));
     ticket = filed.body.ticket;
     browser = await launchBrowser();
@@ -58,6 +65,22 @@ describe('citizen reports in the agency editor', () => {
     }
     assert.match(text, /vừa xong|\d+ phút trước/);
     await page.waitForFunction((tk) => window.cbMap!.queryRenderedFeatures({ layers: ['reports-point'] }).some((f) => f.properties?.ticket === tk), ticket);
+    // The marker sits on the road's line where the citizen clicked, not at the road's point on surface. Drawn
+    // coordinates are rounded to the tile's grid: looked at from zoom 18, a few centimetres.
+    await page.evaluate((c) => window.cbMap!.jumpTo({ center: c, zoom: 18 }), [clicked.lon, clicked.lat] as [number, number]);
+    await page.waitForFunction((tk) => window.cbMap!.queryRenderedFeatures({ layers: ['reports-point'] }).some((f) => f.properties?.ticket === tk), ticket);
+    const marker = await page.evaluate((tk) => {
+      const f = window.cbMap!.queryRenderedFeatures({ layers: ['reports-point'] }).find((m) => m.properties?.ticket === tk)!;
+      return (f.geometry as GeoJSON.Point).coordinates as [number, number];
+    }, ticket);
+    const { rows } = await server.owner.query(
+      `select st_distance(m, f.geom) as from_line, st_distance(m::geography, c::geography) as from_click_m,
+              st_distance(st_pointonsurface(f.geom)::geography, c::geography) as surface_from_click_m
+       from ${ROADS} f, st_setsrid(st_makepoint($2, $3), 4326) m, st_setsrid(st_makepoint($4, $5), 4326) c where f.fid = $1`,
+      [fid, marker[0], marker[1], clicked.lon, clicked.lat]);
+    assert.ok(rows[0].from_line < 2e-6, `the marker ${marker} is on the road: ${rows[0].from_line}°`);
+    assert.ok(rows[0].from_click_m < 20, `next to the click: ${rows[0].from_click_m} m`);
+    assert.ok(rows[0].surface_from_click_m > 100, `and the point on surface is not (${rows[0].surface_from_click_m} m)`);
   });
 
   it('selects the report by clicking its marker, and from the list with the keyboard', async () => {

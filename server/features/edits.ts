@@ -131,27 +131,42 @@ export async function deleteFeature(client: pg.ClientBase, layer: Layer, fid: nu
   if (!rows[0]) await explainNoRow(client, layer, fid, expected);
 }
 
-interface HistoryRow {
+/** The agency a version was written for: public record (Điều 8.1c), whoever reads the history. */
+export interface ChangingAgency {
+  code: string;
+  name_vi: string;
+  name_en: string;
+}
+
+export interface HistoryRow {
   version: number;
   operation: 'insert' | 'update' | 'delete';
   geometry: unknown;
   attributes: Record<string, unknown>;
   changed_at: Date;
+  /**
+   * Who, told only to the staff and systems of the agency that made the change and to the operator (decided by
+   * history.feature_history from the caller); null for everybody else, and for versions no account wrote.
+   */
   changed_by: string | null;
-  /** The editor's display name, for accounts the caller may see (themself; an agency admin their agency's). */
+  /** The person's display name, or their username when they have none; null exactly when changed_by is. */
   changed_by_name: string | null;
+  /** The API key's name when a system wrote the version; hidden like a person's name. */
   api_client: string | null;
+  changed_by_agency: ChangingAgency | null;
   import_id: string | null;
   note: string | null;
 }
 
 export async function featureHistory(client: pg.ClientBase, layer: Layer, fid: number): Promise<HistoryRow[]> {
   const { rows } = await client.query<HistoryRow>(
-    // Names come from the accounts the caller may see, as report events do: others stay a username.
     `select h.version, h.operation, st_asgeojson(h.geom, 7)::json as geometry, h.attributes, h.changed_at, h.changed_by,
-            nullif(u.display_name, '') as changed_by_name, h.api_client, h.import_id, h.note
+            h.changed_by_name, h.api_client,
+            case when h.changed_by_agency_code is not null
+                 then json_build_object('code', h.changed_by_agency_code, 'name_vi', h.changed_by_agency_name_vi,
+                                        'name_en', h.changed_by_agency_name_en) end as changed_by_agency,
+            h.import_id, h.note
      from history.feature_history($1, $2) h
-     left join auth.visible_accounts() u on u.username = h.changed_by
      order by h.version`,
     [layer.id, fid],
   );

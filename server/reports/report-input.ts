@@ -1,6 +1,7 @@
 // What a citizen's error report may say (POST /api/reports), checked field by field with a reason a person can
 // act on. A report is about a feature (layer + fid) or about a point of the map (lon/lat inside the province);
-// the category, a description and, optionally, a way to reach the reporter (an e-mail address or a phone number).
+// a report on a feature may also carry the place on it the reporter clicked (clicked_lon/clicked_lat), which is
+// where it is shown on the map, or a place of its own (lon/lat: "it really is here"); the category, a description and, optionally, a way to reach the reporter (an e-mail address or a phone number).
 import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.ts';
 import { layerIdPattern } from '../catalog/catalog.ts';
@@ -16,7 +17,11 @@ export const CONTACT_MAX = 200;
 export const HONEYPOT_FIELD = 'website';
 
 export type ReportTarget =
-  | { kind: 'feature'; layerId: string; fid: number; lon: number | null; lat: number | null }
+  | {
+    kind: 'feature'; layerId: string; fid: number; lon: number | null; lat: number | null;
+    /** Where on the feature's card the reporter clicked: the report is shown at the feature's point nearest to it. */
+    clicked: { lon: number; lat: number } | null;
+  }
   | { kind: 'point'; lon: number; lat: number; agencyCode: string | null };
 
 export interface NewReport {
@@ -28,7 +33,7 @@ export interface NewReport {
   honeypot: boolean;
 }
 
-const known = new Set(['layer', 'fid', 'lon', 'lat', 'agency', 'category', 'description', 'contact', HONEYPOT_FIELD]);
+const known = new Set(['layer', 'fid', 'lon', 'lat', 'clicked_lon', 'clicked_lat', 'agency', 'category', 'description', 'contact', HONEYPOT_FIELD]);
 
 function text(value: unknown, field: string): string | null {
   if (value === undefined || value === null) return null;
@@ -37,7 +42,7 @@ function text(value: unknown, field: string): string | null {
   return value.normalize('NFC').replace(/\u0000/g, '').trim();
 }
 
-function coordinate(value: unknown, field: 'lon' | 'lat'): number | null {
+function coordinate(value: unknown, field: 'lon' | 'lat' | 'clicked_lon' | 'clicked_lat'): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw badRequest('invalid_location', `${field} must be a number (degrees, WGS 84).`);
@@ -102,6 +107,17 @@ export function parseNewReport(body: unknown): NewReport {
   const lat = coordinate(b.lat, 'lat');
   if ((lon === null) !== (lat === null)) throw badRequest('invalid_location', 'Give both lon and lat, or neither.');
   if (lon !== null && lat !== null) checkInProvince(lon, lat);
+  const clickedLon = coordinate(b.clicked_lon, 'clicked_lon');
+  const clickedLat = coordinate(b.clicked_lat, 'clicked_lat');
+  if ((clickedLon === null) !== (clickedLat === null)) {
+    throw badRequest('invalid_location', 'Give both clicked_lon and clicked_lat, or neither.');
+  }
+  // Only a place on the globe is asked of a click: a card opened at the province's edge may be clicked just
+  // outside it, and a click that is no use (far from the feature) is simply not used, never a failed report.
+  if (clickedLon !== null && clickedLat !== null && (Math.abs(clickedLon) > 180 || Math.abs(clickedLat) > 90)) {
+    throw badRequest('invalid_location', `The clicked place ${clickedLon}, ${clickedLat} is not a longitude and latitude (WGS 84 degrees).`);
+  }
+  const clicked = clickedLon !== null && clickedLat !== null ? { lon: clickedLon, lat: clickedLat } : null;
 
   let target: ReportTarget;
   if (b.layer !== undefined || b.fid !== undefined) {
@@ -112,8 +128,11 @@ export function parseNewReport(body: unknown): NewReport {
     if (typeof b.fid !== 'number' || !Number.isSafeInteger(b.fid) || b.fid < 1) {
       throw badRequest('invalid_fid', 'fid must be a positive whole number.');
     }
-    target = { kind: 'feature', layerId: b.layer, fid: b.fid, lon, lat };
+    target = { kind: 'feature', layerId: b.layer, fid: b.fid, lon, lat, clicked };
   } else {
+    if (clicked) {
+      throw badRequest('invalid_location', 'clicked_lon and clicked_lat say where a feature was clicked: send them with its layer and fid, or send a point as lon and lat.');
+    }
     if (lon === null || lat === null) {
       throw badRequest('location_required', 'Say where: a feature (layer and fid) or a point (lon and lat).');
     }

@@ -1,5 +1,5 @@
 // Every SQL statement about citizen reports, one small function each. Submitting and the public lookup go
-// through security definer functions (sql/migrations/010_reports.sql); the staff inbox reads and updates the
+// through security definer functions (sql/migrations/010_reports.sql, 016); the staff inbox reads and updates the
 // table as the server's role, under row level security: a report the caller may not handle is simply absent.
 import type pg from 'pg';
 import type { ReportCategory, ReportTarget } from './report-input.ts';
@@ -33,11 +33,12 @@ export interface SubmitResult {
 export async function submitReport(client: pg.ClientBase, a: SubmitArgs): Promise<SubmitResult> {
   const t = a.target;
   const { rows } = await client.query<SubmitResult>(
-    'select * from reports.submit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::interval, $13)',
+    'select * from reports.submit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::interval, $13, $14, $15)',
     [
       t.kind === 'feature' ? t.layerId : null, t.kind === 'feature' ? t.fid : null, t.lon, t.lat,
       t.kind === 'point' ? t.agencyCode : null, a.category, a.description, a.contact, a.heldReason, a.ip, a.textHash,
-      a.duplicateWindow, a.dailyLimit,
+      a.duplicateWindow, a.dailyLimit, t.kind === 'feature' ? t.clicked?.lon ?? null : null,
+      t.kind === 'feature' ? t.clicked?.lat ?? null : null,
     ],
   );
   return rows[0]!;

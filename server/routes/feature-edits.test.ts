@@ -137,9 +137,10 @@ describe('create, replace, patch, delete with optimistic locking', () => {
     const h = await api(url, 'GET', path(ROADS, `/${fid}/history`));
     assert.equal(h.status, 200);
     assert.deepEqual(h.body.versions.map((v: { version: number }) => v.version), [1, 2]);
-    assert.equal(h.body.versions[0].changed_by, 'editor.gt');
-    // Account names are not public: anonymously, the username only; the editor sees their own name.
+    // Account names are not public: anonymously, the agency only (feature-history.test.ts has every caller).
+    assert.equal(h.body.versions[0].changed_by, null);
     assert.equal(h.body.versions[0].changed_by_name, null);
+    assert.equal(h.body.versions[0].changed_by_agency.code, 'so_gtvt');
     const own = await api(url, 'GET', path(ROADS, `/${fid}/history`), { session: editor });
     assert.deepEqual(own.body.versions.map((v: { changed_by_name: string }) => v.changed_by_name), ['Nguyễn Văn Giao', 'Nguyễn Văn Giao']);
     assert.equal(h.body.versions[0].note, 'khảo sát 2024');

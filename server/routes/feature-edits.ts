@@ -167,7 +167,8 @@ export async function featureEditRoutes(app: FastifyInstance): Promise<void> {
         id: fid,
         versions: versions.map((v) => ({
           version: v.version, operation: v.operation, changed_at: v.changed_at.toISOString(),
-          changed_by: v.changed_by, changed_by_name: v.changed_by_name, api_client: v.api_client, import_id: v.import_id, note: v.note,
+          changed_by: v.changed_by, changed_by_name: v.changed_by_name, changed_by_agency: v.changed_by_agency, api_client: v.api_client,
+          import_id: v.import_id, note: v.note,
           geometry: v.geometry, properties: v.attributes,
         })),
       };

@@ -399,6 +399,8 @@ describe('the agency inbox', () => {
 
 describe('bad reports are refused with a code a program can act on', () => {
   const point = { lon: 106.25, lat: 22.66, category: 'missing_feature', description: 'Thiếu cây cầu bắc qua suối.' };
+  // Refused before any feature is looked up, so any fid does.
+  const onFeature = { layer: GEOSITES, fid: 1, category: 'other', description: 'Có gì đó sai ở đây.' };
   const cases: Array<[string, unknown, number, string]> = [
     ['not an object', [1, 2], 400, 'invalid_body'],
     ['an unknown field', { ...point, priority: 'high' }, 400, 'invalid_body'],
@@ -424,6 +426,10 @@ describe('bad reports are refused with a code a program can act on', () => {
     ['an unknown layer', { layer: 'van_hoa.khong_co', fid: 1, category: 'other', description: 'Có gì đó sai ở đây.' }, 404, 'layer_not_found'],
     ['a layer id that is not one', { layer: "x'; drop table x;--", fid: 1, category: 'other', description: 'Có gì đó sai ở đây.' }, 404, 'layer_not_found'],
     ['an unknown feature', { layer: GEOSITES, fid: 999999, category: 'other', description: 'Có gì đó sai ở đây.' }, 404, 'feature_not_found'],
+    ['a click with only its longitude', { ...onFeature, clicked_lon: 106.72 }, 400, 'invalid_location'],
+    ['a click with swapped coordinates (latitude beyond 90°)', { ...onFeature, clicked_lon: 22.85, clicked_lat: 106.72 }, 400, 'invalid_location'],
+    ['a click as text', { ...onFeature, clicked_lon: '106.72', clicked_lat: 22.85 }, 400, 'invalid_location'],
+    ['a click without a feature', { ...point, description: 'Có gì đó sai ở đây.', clicked_lon: 106.25, clicked_lat: 22.66 }, 400, 'invalid_location'],
     ['an unknown agency', { ...point, agency: 'so_khong_co' }, 400, 'unknown_agency'],
     ['an agency code that is not one', { ...point, agency: 'Sở Xây dựng' }, 400, 'unknown_agency'],
   ];
@@ -529,5 +535,78 @@ describe('spam is held back without puzzles', () => {
     const res = await report(onBanGioc(), { headers: { 'x-forwarded-for': address } });
     assert.equal(res.status, 429);
     assert.equal(res.body.code, 'daily_report_limit');
+  });
+});
+
+describe('a report on a line or an area is shown where the reporter clicked it', () => {
+  /** A place about 22 m north of the national road, at a fraction of its first line, and what the database says of it. */
+  async function nearRoad(fraction: number, offsetDegrees = 0.0002) {
+    const { rows } = await server.owner.query(
+      `select st_x(p) + 0 as lon, st_y(p) + $3 as lat from (
+         select st_lineinterpolatepoint(st_geometryn(geom, 1), $2) as p from giao_thong.quoc_lo where fid = $1) x`,
+      [nationalRoadFid, fraction, offsetDegrees]);
+    return rows[0] as { lon: number; lat: number };
+  }
+
+  /** Where the report sits, measured against the road and the click. */
+  async function placed(ticket: string, click: { lon: number; lat: number }) {
+    const { rows } = await server.owner.query(
+      `select st_distance(r.location, f.geom) as from_line,
+              st_distance(r.location::geography, st_setsrid(st_makepoint($2, $3), 4326)::geography) as from_click_m,
+              st_equals(r.location, st_pointonsurface(f.geom)) as on_surface_point,
+              st_distance(st_pointonsurface(f.geom)::geography, st_setsrid(st_makepoint($2, $3), 4326)::geography) as surface_from_click_m
+       from reports.reports r join giao_thong.quoc_lo f on f.fid = r.fid where r.ticket = $1`,
+      [ticket, click.lon, click.lat]);
+    return rows[0] as { from_line: number; from_click_m: number; on_surface_point: boolean; surface_from_click_m: number };
+  }
+
+  const onRoad = (extra: Record<string, unknown>) => report({
+    layer: NATIONAL_ROADS, fid: nationalRoadFid, category: 'wrong_attribute',
+    description: `Biển báo trên quốc lộ bị đổ (${++addressCounter}).`, ...extra,
+  });
+
+  test('a click beside the road puts the report on the road\'s line, next to the click', async () => {
+    const click = await nearRoad(0.2);
+    const res = await onRoad({ clicked_lon: click.lon, clicked_lat: click.lat });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const p = await placed(res.body.ticket, click);
+    assert.ok(p.from_line < 1e-6, `on the line: ${p.from_line}°`);
+    assert.ok(p.from_click_m < 30, `next to the click: ${p.from_click_m} m`);
+    assert.ok(p.surface_from_click_m > 500, `the point on surface is elsewhere (${p.surface_from_click_m} m), so the test tells them apart`);
+    // The agency's inbox shows that place.
+    const inbox = await api(url, 'GET', `/api/admin/reports/${res.body.ticket}`, { session: sessions['bientap.gtvt'] });
+    assert.equal(inbox.status, 200, JSON.stringify(inbox.body));
+    const { rows } = await server.owner.query('select st_x(location) as lon, st_y(location) as lat from reports.reports where ticket = $1', [res.body.ticket]);
+    assert.deepEqual(inbox.body.report.location, { lon: rows[0].lon, lat: rows[0].lat });
+  });
+
+  test('without a click the report keeps the road\'s point on surface', async () => {
+    const res = await onRoad({});
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal((await placed(res.body.ticket, await nearRoad(0.2))).on_surface_point, true);
+  });
+
+  test('a click far from the road (over 200 m) is no click on it: the point on surface again', async () => {
+    const far = await nearRoad(0.2, 0.005); // about 550 m north
+    const res = await onRoad({ clicked_lon: far.lon, clicked_lat: far.lat });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const p = await placed(res.body.ticket, far);
+    assert.ok(p.from_click_m > 200, `${p.from_click_m} m`);
+    assert.equal(p.on_surface_point, true);
+  });
+
+  test('a click outside the province (a card at its edge) does not fail the report: far from the road, it is not used', async () => {
+    const outside = { lon: 105.8, lat: 21.0 };
+    const res = await onRoad({ clicked_lon: outside.lon, clicked_lat: outside.lat });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal((await placed(res.body.ticket, outside)).on_surface_point, true);
+  });
+
+  test('a place given as lon/lat besides the click is still kept as the reporter gave it', async () => {
+    const click = await nearRoad(0.2);
+    const res = await onRoad({ category: 'wrong_position', clicked_lon: click.lon, clicked_lat: click.lat, lon: 106.25, lat: 22.66 });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const row = await stored(res.body.ticket);
+    assert.deepEqual([row.lon, row.lat], [106.25, 22.66]);
   });
 });

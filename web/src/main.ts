@@ -243,9 +243,9 @@ function startMap(catalog: Catalog, styles: StyleIndex, initial: UrlState): void
   lookupButton.addEventListener('click', () => lookUp());
 
   const popup = new FeaturePopup(map, {
-    onReport: (hit, title) => {
+    onReport: (hit, title, at) => {
       if (hit.feature.id === undefined) return;
-      openReportForm({ kind: 'feature', layer: hit.layer, fid: hit.feature.id, title }, { onLookup: lookUp });
+      openReportForm({ kind: 'feature', layer: hit.layer, fid: hit.feature.id, title, clicked: { lon: at.lng, lat: at.lat } }, { onLookup: lookUp });
     },
     sourceOf: (layer) => styles.sourceOf(layer.id),
   });

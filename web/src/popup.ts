@@ -19,8 +19,8 @@ export interface Hit {
 }
 
 export interface PopupOptions {
-  /** "Báo lỗi dữ liệu" was pressed on the card of this feature. */
-  onReport(hit: Hit, title: string): void;
+  /** "Báo lỗi dữ liệu" was pressed on the card of this feature, opened by a click at `at`. */
+  onReport(hit: Hit, title: string, at: LngLat): void;
   /** The source a layer's features are drawn from, where their selection is kept as feature state. */
   sourceOf(layer: CatalogLayer): string | null;
 }
@@ -194,7 +194,10 @@ export class FeaturePopup {
   /** Report an error on this feature (Điều 8.1c), and where its data lives in the API. */
   private actions(hit: Hit, title: string): HTMLElement {
     const report = el('button', { type: 'button', class: 'button small primary card-report', 'data-testid': 'popup-report' }, t('reportButton'));
-    report.addEventListener('click', () => this.options.onReport(hit, title));
+    report.addEventListener('click', () => {
+      // Where the card was opened is where the reporter saw the feature: on a long road, the spot that is wrong.
+      if (this.shown) this.options.onReport(hit, title, LngLat.convert(this.shown.lngLat));
+    });
     const href = `${hit.layer.links.features}/${encodeURIComponent(String(hit.feature.id))}`;
     const apiLink = el('a', { class: 'card-api-link', href, target: '_blank', rel: 'noopener', 'data-testid': 'popup-api-link', title: t('popupApiLinkHint') }, t('popupApiLink'));
     return el('div', { class: 'card-actions' }, report, apiLink);

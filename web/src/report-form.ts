@@ -1,5 +1,5 @@
 // "Báo lỗi dữ liệu": a citizen tells the owning agency that a feature is wrong or missing (Điều 8.1c), on a feature
-// from its card or on a point of the map, and gets a ticket to look the report up later. No puzzles: the server
+// from its card (with the place it was clicked) or on a point of the map, and gets a ticket to look the report up later. No puzzles: the server
 // holds spam back by rate limits and a hidden field people never see (nor hear: it is out of the accessibility
 // tree and out of the tab order), which only a bot fills in.
 import { ApiError, getJson, postJson } from './api.ts';
@@ -8,7 +8,11 @@ import { el, openDialog, type Dialog } from './dialog.ts';
 import { hasText, localized, t, type Key } from './i18n.ts';
 
 export type ReportSubject =
-  | { kind: 'feature'; layer: CatalogLayer; fid: number | string; title: string }
+  | {
+    kind: 'feature'; layer: CatalogLayer; fid: number | string; title: string;
+    /** Where the card was opened: the server shows the report at the feature's point nearest to it. */
+    clicked?: { lon: number; lat: number };
+  }
   | { kind: 'point'; lon: number; lat: number };
 
 const categories = ['wrong_position', 'wrong_attribute', 'missing_feature', 'should_not_exist', 'other'] as const;
@@ -151,6 +155,10 @@ export function openReportForm(subject: ReportSubject, opts: { onLookup(ticket: 
     if (subject.kind === 'feature') {
       body.layer = subject.layer.id;
       body.fid = Number(subject.fid);
+      if (subject.clicked) {
+        body.clicked_lon = Number(subject.clicked.lon.toFixed(6));
+        body.clicked_lat = Number(subject.clicked.lat.toFixed(6));
+      }
     } else {
       body.lon = Number(subject.lon.toFixed(6));
       body.lat = Number(subject.lat.toFixed(6));

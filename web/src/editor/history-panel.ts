@@ -10,9 +10,14 @@ export interface Version {
   version: number;
   operation: string;
   changed_at: string;
+  /**
+   * Who: the person (display name, else username) or the API key, given only to the staff of the agency that made
+   * the change and to the operator; the agency always (server/features/edits.ts).
+   */
   changed_by: string | null;
-  /** The editor's display name when the caller may see the account (server/features/edits.ts). */
   changed_by_name?: string | null;
+  api_client?: string | null;
+  changed_by_agency?: { code: string; name_vi: string; name_en: string } | null;
   note: string | null;
   geometry: GeoJSON.Geometry | null;
   properties: Values;
@@ -25,6 +30,12 @@ export interface HistoryHooks {
 }
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** "name · agency", or the agency alone when the person is not ours to know. */
+function whoChanged(v: Version): string {
+  const agency = v.changed_by_agency ? (currentLang() === 'en' ? v.changed_by_agency.name_en : v.changed_by_agency.name_vi) : null;
+  return [v.changed_by_name || v.changed_by || v.api_client, agency].filter(Boolean).join(' · ');
+}
 
 export class HistoryPanel {
   private selected: number | null = null;
@@ -62,7 +73,7 @@ export class HistoryPanel {
       const item = document.createElement('li');
       item.className = 'version';
       item.dataset.version = String(v.version);
-      const who = v.changed_by_name || v.changed_by;
+      const who = whoChanged(v);
       const choose = document.createElement('button');
       choose.type = 'button';
       choose.className = 'version-select';
