@@ -34,10 +34,15 @@ export interface GetFeatureContext {
   /** The service URL (…/wfs). */
   url: string;
   maxCount: number;
+  /**
+   * The layer's catalog entry when the caller found it already (an anonymous request, from the shared read of
+   * the public catalog: server/ogc/shared-catalog.ts); null: no such public layer; absent: look it up here.
+   */
+  known?: Layer | null;
 }
 
-async function layerFor(client: pg.ClientBase, q: GetFeatureQuery): Promise<Layer> {
-  const layer = await findLayer(client, q.typeName);
+async function layerFor(ctx: GetFeatureContext, q: GetFeatureQuery): Promise<Layer> {
+  const layer = ctx.known !== undefined ? ctx.known : await findLayer(ctx.client, q.typeName);
   if (layer) return layer;
   if (q.byId) throw new WfsError('NotFound', `There is no feature '${q.resourceIds?.[0]?.slice(0, 80)}' (or you may not see it).`, 'id');
   // A restricted layer and one that does not exist answer the same.
@@ -93,7 +98,7 @@ function collectionStart(ctx: GetFeatureContext, layer: Layer, attrs: Record<str
 
 export async function getFeature(ctx: GetFeatureContext, q: GetFeatureQuery): Promise<Error | null> {
   const { client, reply } = ctx;
-  const layer = await layerFor(client, q);
+  const layer = await layerFor(ctx, q);
   const properties = propertiesOf(layer, q.propertyNames);
   const condition = conditionOf(layer, q);
   const gml: FeatureOutput = { format: 'gml', crs: q.srsName, gml: { prefix: NS_PREFIX, typeName: layer.id } };

@@ -6,6 +6,7 @@ import { layerExtent } from '../catalog/extent.ts';
 import { baseUrl } from '../http-urls.ts';
 import { responseCommitted } from '../features/stream-reply.ts';
 import { enforceFeedRateLimit } from '../ogc/feed-rate-limit.ts';
+import { sharedLookup } from '../ogc/shared-catalog.ts';
 import { capabilitiesDocument } from './capabilities.ts';
 import { featureTypeSchema } from './describe-feature-type.ts';
 import { exceptionReport, registerWfsErrors, WfsError } from './exceptions.ts';
@@ -73,8 +74,11 @@ async function wfs(app: FastifyInstance): Promise<void> {
       }
       case 'GetFeature': {
         try {
+          // Anonymous callers take the entry from the shared read of the public catalog (no query of their own).
+          const lookup = sharedLookup(app, request, req.query.typeName);
+          const known = lookup ? await lookup.confirmed : undefined;
           await app.db.withCaller(request.caller, async (client) => {
-            const failure = await getFeature({ client, request, reply, url: serviceUrl(request), maxCount: limits.maxCount }, req.query);
+            const failure = await getFeature({ client, request, reply, url: serviceUrl(request), maxCount: limits.maxCount, known }, req.query);
             // Thrown inside withCaller, so a lost connection is not returned to the pool; the client was answered.
             if (failure) throw failure;
           });
