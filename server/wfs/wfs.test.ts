@@ -199,6 +199,31 @@ describe('GetFeature', () => {
   });
 });
 
+describe('anonymous GetFeature follows committed changes at once', () => {
+  // Anonymous requests take the layer from the shared read of the public catalog (server/ogc/shared-catalog.ts),
+  // which starts after the request arrives: a change committed just before must show.
+  test('a layer made restricted is gone, back when public again; a new attribute value shows', async () => {
+    for (let i = 0; i < 5; i++) {
+      const before = await kvp(getFeature(PLACES, '&count=2&outputFormat=application/json'));
+      assert.equal(before.status, 200, before.text.slice(0, 300));
+      await server.owner.query(`update catalog.layers set visibility = 'restricted' where id = $1`, [PLACES]);
+      await owsException(await kvp(getFeature(PLACES, '&count=2')), 400, 'InvalidParameterValue', 'typeNames');
+      await owsException(await kvp(getFeature(PLACES, '&count=2&outputFormat=application/json')), 400, 'InvalidParameterValue', 'typeNames');
+      await server.owner.query(`update catalog.layers set visibility = 'public' where id = $1`, [PLACES]);
+      const again = await kvp(getFeature(PLACES, '&count=2&outputFormat=application/json'));
+      assert.equal(again.status, 200);
+      const fid = JSON.parse(again.text).features[0].id;
+      await server.owner.query(`update ${PLACES} set ten = ten || '.' where fid = $1`, [fid]);
+      const edited = JSON.parse((await kvp(getFeature(PLACES, '&count=2&outputFormat=application/json'))).text);
+      assert.match(edited.features[0].properties.ten, /\.$/);
+      await server.owner.query(`update ${PLACES} set ten = left(ten, -1) where fid = $1`, [fid]);
+    }
+    // A restricted layer: not there for anonymous callers, read with the demo key (its own transaction, RLS).
+    assert.equal((await kvp(getFeature(BTS, '&count=1'), { 'x-api-key': DEMO_API_KEY })).status, 200);
+    await owsException(await kvp(getFeature(BTS, '&count=1')), 400, 'InvalidParameterValue', 'typeNames');
+  });
+});
+
 describe('bad requests get an ows:ExceptionReport with a 4xx', () => {
   test('operations, parameters, versions, formats', async () => {
     await owsException(await kvp('request=GetCapabilities'), 400, 'MissingParameterValue', 'service');
