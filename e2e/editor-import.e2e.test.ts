@@ -2,7 +2,8 @@
 // Shapefile in VN-2000 / TM-3 105°45′ (EPSG:9210) whose .prj names the neighbouring zone (105°30′) and whose .cpg
 // says Windows-1258 while its DBF is TCVN3. The preview shows the names garbled and the points ~26 km west; the
 // editor picks TCVN3 and EPSG:9210, previews again, sees the right names and places, commits, and the map goes to
-// the imported features (not the whole layer) with them drawn where they belong.
+// the imported features (not the whole layer) with them drawn where they belong. A preview the clean-up job expired
+// while it was on screen offers no commit any more, only a new upload of the file.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { buildDbf } from '../importers/testing/dbf-writer.ts';
 import { encodeText } from '../importers/testing/encode-text.ts';
 import { buildShapefile } from '../importers/testing/shp-writer.ts';
 import { buildZip } from '../importers/testing/zip-writer.ts';
+import { expireAbandonedImports } from '../importers/pipeline/cleanup.ts';
 import { signInOnPage } from './editor-page.ts';
 import { ensureWebBuilt, launchBrowser, screenshot, watchForProblems } from './browser.ts';
 
@@ -165,8 +167,84 @@ describe('the editor’s import journey: fix the encoding and the CRS in the pre
     await screenshot(page, 'editor-import-committed.png');
   });
 
-  // Expected: the signed-out page's first /api/auth/me (401).
+  it('an expired preview offers no commit: it says so, in both languages, and uploads the file again', async () => {
+    const name = 'den-bo-do.geojson';
+    const file = path.join(server.dataDir, name);
+    const code = 'HET-HAN-1';
+    fs.writeFileSync(file, JSON.stringify({
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [106.2401, 22.6712] }, properties: { ma_den: code, loai_den: LAMP_TYPES[0], phuong: 'Hợp Giang' } }],
+    }));
+    const commit = page.getByRole('button', { name: 'Nhập vào lớp dữ liệu' });
+    const again = page.getByRole('button', { name: 'Tải tệp lên lại' });
+    const report = page.locator('#import-report');
+    const previewOf = async () => {
+      const { rows } = await owner.query<{ id: string }>(
+        `select id from imports.imports where original_name = $1 and status = 'preview' order by created_at desc limit 1`, [name]);
+      assert.equal(rows.length, 1, 'a preview of the file');
+      return rows[0]!.id;
+    };
+    // As the clean-up job finds it: untouched for longer than IMPORT_PREVIEW_MAX_AGE_HOURS, then its run.
+    const expire = async (id: string) => {
+      await owner.query(`update imports.imports set updated_at = now() - interval '73 hours' where id = $1`, [id]);
+      const result = await expireAbandonedImports(server.app.db, server.dataDir, 72);
+      assert.deepEqual(result.expired, [id]);
+    };
+
+    await page.getByLabel('Lớp đích').selectOption(LIGHTS);
+    await page.getByLabel('Tệp dữ liệu (GeoJSON, Shapefile .zip, CSV…)').setInputFiles(file);
+    await page.getByRole('button', { name: 'Tải lên và xem trước' }).click();
+    await commit.waitFor({ timeout: 120_000 });
+    const first = await previewOf();
+    await expire(first);
+
+    // The report on screen still offers the commit; the click learns that the import expired meanwhile.
+    await commit.click();
+    await again.waitFor({ timeout: 30_000 });
+    assert.equal(await commit.count(), 0, 'no commit for an expired import');
+    assert.equal(await report.locator('.import-expired').textContent(),
+      `Không còn nhập được «${name}» từ bản xem trước này: bản xem trước và tệp tải lên đã bị xoá. Tải tệp lên lại để xem trước rồi nhập.`);
+    assert.equal(await page.locator('#import-stage').textContent(), 'Bản xem trước đã hết hạn (bỏ dở quá lâu nên đã được dọn): hãy tải tệp lên lại.');
+    assert.equal(await page.getByText('Báo cáo xem trước').count(), 0, 'the removed preview’s report is gone');
+    await screenshot(page, 'editor-import-expired.png');
+
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
+    assert.equal(await report.locator('.import-expired').textContent(),
+      `“${name}” can no longer be imported from this preview: the preview and the uploaded file were removed. Upload the file again to preview and import it.`);
+    assert.equal(await page.locator('#import-stage').textContent(), 'The preview expired (left unfinished too long, so it was cleaned up): upload the file again.');
+    assert.equal(await page.getByRole('button', { name: 'Upload the file again' }).count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'Import into the layer' }).count(), 0);
+    await page.getByRole('button', { name: 'VI', exact: true }).click();
+    await again.waitFor();
+
+    // Upload again sends the same file: a new preview, with its commit.
+    await again.click();
+    await commit.waitFor({ timeout: 120_000 });
+    const second = await previewOf();
+    assert.notEqual(second, first);
+
+    // Expired while shown, found out by asking for another preview this time: the same plain message.
+    await expire(second);
+    await page.getByRole('button', { name: 'Xem trước lại' }).click();
+    await again.waitFor({ timeout: 30_000 });
+    assert.equal(await commit.count(), 0);
+    assert.match((await report.textContent())!, /Không còn nhập được/);
+    assert.match((await page.locator('#import-stage').textContent())!, /Bản xem trước đã hết hạn/);
+
+    // And the file uploaded once more imports as usual.
+    await again.click();
+    await commit.waitFor({ timeout: 120_000 });
+    await commit.click();
+    await page.getByText(/Đã nhập 1 đối tượng/).waitFor({ timeout: 120_000 });
+    const { rows } = await owner.query(`select count(*)::int as n from ${LIGHTS} where ma_den = $1`, [code]);
+    assert.equal(rows[0].n, 1);
+    const { rows: states } = await owner.query(`select status from imports.imports where id = any ($1::uuid[]) order by status`, [[first, second]]);
+    assert.deepEqual(states.map((r) => r.status), ['expired', 'expired']);
+  });
+
+  // Expected: the signed-out page's first /api/auth/me (401), and the commit and preview asked of the expired
+  // imports (409 import_expired, as the browser logs it too).
   it('had no unexpected problems', () => {
-    assert.deepEqual(problems.filter((p) => !/\/api\/auth\/me/.test(p)), []);
+    assert.deepEqual(problems.filter((p) => !/\/api\/auth\/me/.test(p) && !/409.*\/api\/imports\/[0-9a-f-]+\/(commit|preview)/.test(p)), []);
   });
 });

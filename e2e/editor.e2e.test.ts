@@ -95,6 +95,35 @@ describe('the agency editor', () => {
     assert.match(text!, /Phố Kim Đồng/);
     assert.match(text!, /150/);
     await screenshot(page, 'editor-conflict.png');
+    const texts = async (d: typeof dialog) => ({
+      intro: await d.locator('p').textContent(),
+      headers: await d.locator('thead th').allTextContents(),
+      rows: await d.locator('tbody th').allTextContents(),
+      buttons: await d.locator('.actions button').allTextContents(),
+    });
+    assert.deepEqual(await texts(dialog), {
+      intro: 'Trong lúc bạn sửa, đối tượng đã được lưu phiên bản 2. Các khác biệt:',
+      headers: ['Trường', 'Hiện tại', 'Của bạn'],
+      rows: ['Công suất (W)', 'Tuyến đường'],
+      buttons: ['Tải lại', 'Áp dụng lại thay đổi của tôi'],
+    });
+    // The dialog is modal (the page's own VI/EN cannot be reached): its own switch, and every text in it follows.
+    await dialog.getByRole('button', { name: 'EN', exact: true }).click();
+    const english = page.getByRole('dialog', { name: 'Someone else changed this feature' });
+    await english.waitFor();
+    assert.deepEqual(await texts(english), {
+      intro: 'While you were editing, version 2 was saved. The differences:',
+      headers: ['Field', 'Current', 'Yours'],
+      rows: ['Power (W)', 'Street'],
+      buttons: ['Reload', 'Re-apply my changes'],
+    });
+    assert.equal(await english.getByRole('group', { name: 'Language' }).getByRole('button', { name: 'EN', exact: true }).getAttribute('aria-pressed'), 'true');
+    await screenshot(page, 'editor-conflict-en.png');
+    await english.getByRole('button', { name: 'VI', exact: true }).click();
+    await dialog.waitFor();
+    assert.deepEqual((await texts(dialog)).buttons, ['Tải lại', 'Áp dụng lại thay đổi của tôi']);
+    assert.deepEqual((await texts(dialog)).headers, ['Trường', 'Hiện tại', 'Của bạn']);
+    assert.deepEqual((await texts(dialog)).rows, ['Công suất (W)', 'Tuyến đường']);
     await dialog.getByRole('button', { name: 'Áp dụng lại thay đổi của tôi' }).click();
     await page.getByRole('heading', { name: `Đối tượng #${fid} (phiên bản 3)` }).waitFor();
     const after = await api(url, 'GET', `/api/layers/${LIGHTS}/features/${fid}`);

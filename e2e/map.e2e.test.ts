@@ -1,15 +1,17 @@
 // The public web map against a real server with the demo data, in Debian's Chromium: what a visitor sees,
 // clicks and shares. The map is drawn from the server's style (/styles/default.json).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../infra/demo/accounts.ts';
 import { login } from '../server/testing/http.ts';
 import { startTestServer, type TestServer } from '../server/testing/server.ts';
-import { ensureWebBuilt, jumpAndSettle, launchBrowser, screenshot, waitForMapIdle, watchForProblems } from './browser.ts';
+import { ensureWebBuilt, jumpAndSettle, launchBrowser, resultsDir, screenshot, waitForMapIdle, watchForProblems } from './browser.ts';
 import { decodePng, distinctColours } from './png.ts';
 
 const COMMUNES = 'tai_nguyen.ranh_gioi_xa';
@@ -435,6 +437,18 @@ describe('the public web map', () => {
       assert.equal(await menu.getAttribute('aria-expanded'), 'false');
       assert.equal(await mobile.getByTestId('panel').isVisible(), false);
       assert.ok((await renderedFeatures(mobile, COMMUNES)).length > 0);
+      // The header fits a phone: the eye gets the short name (drawn by CSS from data-short), the heading's text
+      // stays the full name, and the staff link shows as an icon that keeps its name.
+      const header = await mobile.evaluate(() => {
+        const title = document.querySelector<HTMLElement>('[data-testid="app-title"]')!;
+        const bar = document.querySelector<HTMLElement>('.app-header')!;
+        return { short: title.dataset.short, width: title.getBoundingClientRect().width, overflows: bar.scrollWidth > bar.clientWidth };
+      });
+      assert.equal(header.short, 'GIS Cao Bằng');
+      assert.ok(header.width >= 80, `the short name has room (${header.width} px)`);
+      assert.equal(header.overflows, false);
+      assert.equal(await mobile.getByTestId('app-title').textContent(), 'Cổng dữ liệu GIS chuyên ngành tỉnh Cao Bằng');
+      assert.ok(await mobile.getByRole('link', { name: 'Đăng nhập cán bộ' }).isVisible());
       await screenshot(mobile, 'map-phone-closed.png');
       await menu.click();
       assert.equal(await menu.getAttribute('aria-expanded'), 'true');
@@ -458,6 +472,16 @@ describe('the public web map', () => {
   });
 });
 
+const BASEMAP_CREDIT_HTML = '<a href="https://nen.example.vn/ban-quyen">© Nền thử nghiệm</a> &amp; cộng tác viên';
+const BASEMAP_CREDIT_TEXT = '© Nền thử nghiệm & cộng tác viên';
+
+/** Exports the view (kept in test-results as `file`) and returns the credit lines the picture was drawn with. */
+async function exportedCredit(page: Page, file: string): Promise<string[]> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('tool-export').click()]);
+  await download.saveAs(path.join(resultsDir, file));
+  return ((await page.getByTestId('map').getAttribute('data-export-credit')) ?? '').split('\n');
+}
+
 describe('the online basemap, when the server is configured with one', () => {
   let server: TestServer;
   let tiles: http.Server;
@@ -479,7 +503,8 @@ describe('the online basemap, when the server is configured with one', () => {
     const port = (tiles.address() as AddressInfo).port;
     server = await startTestServer({
       demo: true,
-      env: { ONLINE_BASEMAP_URL: `http://127.0.0.1:${port}/nen/{z}/{x}/{y}.png`, ONLINE_BASEMAP_ATTRIBUTION: '© Nền thử nghiệm' },
+      // A credit as tile services write it: a link, and an entity (MapLibre shows it as HTML).
+      env: { ONLINE_BASEMAP_URL: `http://127.0.0.1:${port}/nen/{z}/{x}/{y}.png`, ONLINE_BASEMAP_ATTRIBUTION: BASEMAP_CREDIT_HTML },
     });
     browser = await launchBrowser();
   });
@@ -491,7 +516,7 @@ describe('the online basemap, when the server is configured with one', () => {
   });
 
   it('starts offline and fetches no online tile; the switch shows the online tiles and puts it in the address', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN', acceptDownloads: true });
     context.setDefaultTimeout(90_000);
     try {
       const page = await context.newPage();
@@ -520,16 +545,33 @@ describe('the online basemap, when the server is configured with one', () => {
       assert.ok(tileRequests.length > 0 && tileRequests.every((url) => /^\/nen\/10\/\d+\/\d+\.png$/.test(url)), tileRequests.join());
       const after = await mapPixel(page, centre);
       assert.ok(after.every((c, i) => Math.abs(c - ONLINE_TILE_RGB[i]!) <= 3), `the online tiles are on screen: ${after.join(',')}`);
-      assert.match((await page.locator('.maplibregl-ctrl-attrib').textContent()) ?? '', /© Nền thử nghiệm/);
+      const shown = (await page.locator('.maplibregl-ctrl-attrib-inner').textContent()) ?? '';
+      assert.ok(shown.includes(BASEMAP_CREDIT_TEXT), shown);
       await page.waitForFunction(() => new URLSearchParams(window.location.hash.slice(1)).get('basemap') === 'online');
+
+      // The picture credits the basemap as the map does, in words (no markup), beside the owners of the layers shown.
+      const owners = shown.match(/Dữ liệu: ([^|]+)/)![1]!.trim().split(', ');
+      assert.ok(owners.length > 0 && owners.every(Boolean), shown);
+      const credit = await exportedCredit(page, 'map-export-online-basemap.png');
+      assert.equal(credit.at(-1), `Nền bản đồ: ${BASEMAP_CREDIT_TEXT}`);
+      assert.ok(credit[0]!.startsWith('Nguồn dữ liệu: '), credit.join(' / '));
+      const sources = credit.slice(0, -1).join(' ');
+      for (const owner of owners) assert.ok(sources.includes(owner), `${owner} in ${sources}`);
 
       await page.getByTestId('lang-en').click();
       assert.equal(await page.getByRole('group', { name: 'Basemap' }).count(), 1);
       assert.equal(await online.textContent(), 'Online basemap');
+      assert.equal((await exportedCredit(page, 'map-export-online-basemap-en.png')).at(-1), `Basemap: ${BASEMAP_CREDIT_TEXT}`);
       await offline.click();
       await waitForMapIdle(page);
       assert.deepEqual(await mapPixel(page, centre), before);
       await page.waitForFunction(() => !new URLSearchParams(window.location.hash.slice(1)).has('basemap'));
+      // Offline, nothing of the online basemap is shown, so nothing of it is credited.
+      const offlineCredit = await exportedCredit(page, 'map-export-offline-basemap.png');
+      assert.ok(offlineCredit.every((line) => !line.includes('Basemap') && !line.includes('Nền thử nghiệm')), offlineCredit.join(' / '));
+      assert.ok(offlineCredit[0]!.startsWith('Data sources: '), offlineCredit.join(' / '));
+      const heightOf = (file: string) => decodePng(fs.readFileSync(path.join(resultsDir, file))).height;
+      assert.ok(heightOf('map-export-online-basemap-en.png') > heightOf('map-export-offline-basemap.png'), 'the basemap credit is a line of the picture');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

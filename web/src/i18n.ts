@@ -5,6 +5,8 @@ export type Lang = 'vi' | 'en';
 
 const vi = {
   appName: 'Cổng dữ liệu GIS chuyên ngành tỉnh Cao Bằng',
+  /** The name where a phone's header has room for two words. */
+  appShortName: 'GIS Cao Bằng',
   appTagline: 'Dữ liệu không gian công khai của các sở, ngành tỉnh Cao Bằng',
   documentTitle: 'Bản đồ — Cổng dữ liệu GIS chuyên ngành tỉnh Cao Bằng',
   languageLabel: 'Ngôn ngữ',
@@ -150,6 +152,7 @@ const vi = {
   exportFailed: 'Không tạo được ảnh bản đồ.',
   exportLine: 'Xuất lúc {time} · {url}',
   exportCredit: 'Nguồn dữ liệu: {sources}',
+  exportBasemapCredit: 'Nền bản đồ: {credit}',
   // Errors the API may answer with
   error_generic: 'Đã có lỗi xảy ra. Vui lòng thử lại sau.',
   error_network_error: 'Không kết nối được tới máy chủ. Kiểm tra mạng rồi thử lại.',
@@ -178,6 +181,7 @@ export type Key = keyof typeof vi;
 
 const en: Record<Key, string> = {
   appName: 'Cao Bằng Province Sector GIS Data Portal',
+  appShortName: 'Cao Bằng GIS',
   appTagline: 'Public spatial data of the Cao Bằng provincial departments',
   documentTitle: 'Map — Cao Bằng Province Sector GIS Data Portal',
   languageLabel: 'Language',
@@ -317,6 +321,7 @@ const en: Record<Key, string> = {
   exportFailed: 'The map image could not be made.',
   exportLine: 'Exported {time} · {url}',
   exportCredit: 'Data sources: {sources}',
+  exportBasemapCredit: 'Basemap: {credit}',
   error_generic: 'Something went wrong. Please try again later.',
   error_network_error: 'The server cannot be reached. Check the connection and try again.',
   error_database_unavailable: 'The system is busy or under maintenance. Please try again in a few minutes.',

@@ -73,6 +73,9 @@ function applyStaticTexts(): void {
   for (const node of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
     node.textContent = t(node.dataset.i18n as Parameters<typeof t>[0]);
   }
+  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n-short]')) {
+    node.dataset.short = t(node.dataset.i18nShort as Parameters<typeof t>[0]);
+  }
   for (const node of document.querySelectorAll<HTMLElement>('[data-i18n-aria-label]')) {
     node.setAttribute('aria-label', t(node.dataset.i18nAriaLabel as Parameters<typeof t>[0]));
   }

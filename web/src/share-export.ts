@@ -1,9 +1,10 @@
 // Sharing the view: the page's address already holds the view and the layers (url-state.ts), so sharing is copying
 // it. Exporting: the map as a PNG with a footer that names the portal, the time and the sources of the data shown
-// (Điều 8.1c: every use of the data cites its source and its update time).
+// (Điều 8.1c: every use of the data cites its source and its update time), and the online basemap's credit when it is on.
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import { el, openDialog, type Dialog } from './dialog.ts';
 import { t } from './i18n.ts';
+import { ONLINE_BASEMAP_LAYER_ID } from './map-style.ts';
 
 export function openShareDialog(url: string): Dialog {
   const dialog = openDialog({ title: t('shareTitle'), testId: 'share-dialog' });
@@ -61,8 +62,22 @@ export interface ExportCaption {
   title: string;
   /** "Xuất lúc … · https://…" */
   line: string;
-  /** "Nguồn dữ liệu: …" */
+  /** "Nguồn dữ liệu: …": the owners of the layers shown (the online basemap's credit is added when it is on). */
   credit: string;
+}
+
+/**
+ * The online basemap's credit as the map's attribution shows it, in plain text (MapLibre renders a source's
+ * attribution as HTML, often a link: the picture gets the words a reader sees); null while that basemap is off.
+ */
+function onlineBasemapCredit(map: MapLibreMap): string | null {
+  if (!map.getLayer(ONLINE_BASEMAP_LAYER_ID) || map.getLayoutProperty(ONLINE_BASEMAP_LAYER_ID, 'visibility') === 'none') return null;
+  const html = map.getSource(ONLINE_BASEMAP_LAYER_ID)?.attribution ?? '';
+  // DOMParser builds an inert document: nothing in the configured text runs or loads.
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  for (const node of doc.body.querySelectorAll('script, style, template')) node.remove();
+  const text = (doc.body.textContent ?? '').replace(/\s+/g, ' ').trim();
+  return text || null;
 }
 
 /** Splits text into at most `maxLines` lines that fit `width`, the last one shortened with an ellipsis. */
@@ -97,7 +112,14 @@ export async function renderMapImage(map: MapLibreMap, caption: ExportCaption): 
   const width = picture.width - 2 * pad;
   const measure = document.createElement('canvas').getContext('2d')!;
   measure.font = font(12);
-  const credit = wrapText(measure, caption.credit, width, 2);
+  // The online basemap's credit gets lines of its own under the data sources, so a long list of owners never cuts it.
+  const basemap = onlineBasemapCredit(map);
+  const credit = [
+    ...wrapText(measure, caption.credit, width, 2),
+    ...(basemap ? wrapText(measure, t('exportBasemapCredit', { credit: basemap }), width, 2) : []),
+  ];
+  // What the picture credits, as drawn (wrapped, shortened if it had to be): the page's tests read it here.
+  map.getContainer().dataset.exportCredit = credit.join('\n');
   const footer = px(56) + credit.length * px(18);
 
   const canvas = document.createElement('canvas');

@@ -8,6 +8,7 @@ interface ImportBody {
   id: string;
   status: string;
   layer: string;
+  file: { name: string; size_bytes: number };
   progress: { stage?: string; done?: number; total?: number };
   report: {
     featureCount: number;
@@ -100,6 +101,7 @@ export class ImportPanel {
     }
     if (this.current?.status === 'preview' && this.current.report && this.report.querySelector('#report-title')) this.renderReport(this.current);
     else if (this.current?.status === 'committed') this.renderDone(this.current);
+    else if (this.current?.status === 'expired') this.renderExpired(this.current);
   }
 
   refreshLayers(): void {
@@ -191,6 +193,10 @@ export class ImportPanel {
       this.hooks.onCommitted(imp.layer, imp.report?.bbox ?? null);
       return;
     }
+    if (imp.status === 'expired') {
+      this.renderExpired(imp);
+      return;
+    }
     if (imp.error) this.fail(new ApiError(400, imp.error.code, imp.error.message));
     if (imp.report) this.renderReport(imp);
   }
@@ -201,6 +207,34 @@ export class ImportPanel {
     this.report.replaceChildren(Object.assign(document.createElement('p'), {
       className: 'success', textContent: t('importDone', { n, layer: layer ? (currentLang() === 'en' ? layer.title_en : layer.title_vi) : imp.layer }),
     }));
+  }
+
+  /**
+   * The clean-up job (importers/pipeline/cleanup.ts) removed the preview and the uploaded file: nothing is left to
+   * commit, so instead of the report the panel says so and offers the one thing that still works, a new upload.
+   */
+  private renderExpired(imp: ImportBody): void {
+    this.hooks.showSample({ type: 'FeatureCollection', features: [] });
+    const text = Object.assign(document.createElement('p'), { className: 'import-expired', textContent: t('importExpired', { file: imp.file.name }) });
+    text.setAttribute('role', 'alert');
+    const again = Object.assign(document.createElement('button'), { type: 'button', className: 'primary', id: 'upload-again', textContent: t('uploadAgain') });
+    again.addEventListener('click', () => {
+      // The form still holds the file when it is the same one (same name and size): send it again as it was chosen.
+      const input = this.form.querySelector<HTMLInputElement>('#import-file')!;
+      const chosen = input.files?.[0];
+      if (chosen && chosen.name === imp.file.name && chosen.size === imp.file.size_bytes) void this.upload();
+      else input.focus();
+    });
+    this.report.replaceChildren(text, again);
+  }
+
+  /**
+   * A preview or commit answered that the import expired while the report was on screen: read the import again,
+   * so the panel shows what the server holds (settled() renders the expired state) and not a stale Commit button.
+   */
+  private failOrReload(imp: ImportBody, err: ApiError): void {
+    if (err.code === 'import_expired') void this.settled(imp.id);
+    else this.fail(err);
   }
 
   /**
@@ -273,11 +307,11 @@ export class ImportPanel {
       const body: Record<string, unknown> = {};
       if (encoding) body.encoding = encoding;
       if (srid) body.srid = Number(srid);
-      call('POST', `/api/imports/${imp.id}/preview`, body).then(() => this.follow(imp.id)).catch((err: ApiError) => this.fail(err));
+      call('POST', `/api/imports/${imp.id}/preview`, body).then(() => this.follow(imp.id)).catch((err: ApiError) => this.failOrReload(imp, err));
     });
     section.querySelector('#commit')!.addEventListener('click', () => {
       const skip = section.querySelector<HTMLInputElement>('#skip-invalid')!.checked;
-      call('POST', `/api/imports/${imp.id}/commit`, skip ? { skip_invalid: true } : {}).then(() => this.follow(imp.id)).catch((err: ApiError) => this.fail(err));
+      call('POST', `/api/imports/${imp.id}/commit`, skip ? { skip_invalid: true } : {}).then(() => this.follow(imp.id)).catch((err: ApiError) => this.failOrReload(imp, err));
     });
     this.report.replaceChildren(section);
   }

@@ -98,6 +98,8 @@ class EditorPage {
   /** The loaded features' own geometries by fid: what vertices snap to (tiles' coordinates are rounded). */
   private loaded = new Map<number, GeoJSON.Geometry>();
   private loadRequest = 0;
+  /** The open conflict dialog's attribute labels, written again on a language change (its other texts carry data-t). */
+  private conflictLabels: (() => void) | null = null;
 
   async start(): Promise<void> {
     translateStatic();
@@ -108,6 +110,7 @@ class EditorPage {
       if (this.history?.open) this.history.render();
       this.imports?.translate();
       this.reports?.translate();
+      this.conflictLabels?.();
       this.showStatus();
     });
     for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) b.addEventListener('click', () => setLang(b.dataset.lang as 'vi' | 'en'));
@@ -422,21 +425,42 @@ class EditorPage {
     const current = r.body;
     const dialog = $<HTMLDialogElement>('conflict');
     const rows: HTMLTableRowElement[] = [];
+    const labels: Array<[HTMLElement, CatalogLayer['attributes'][number]]> = [];
     for (const a of this.layer!.attributes) {
       const theirs = current.properties[a.name];
       const ours = mine.properties[a.name];
       if (sameValue(theirs, ours)) continue;
-      rows.push(el('tr', {}, el('th', { scope: 'row', textContent: currentLang() === 'en' ? a.label_en : a.label_vi }),
-        el('td', { textContent: String(theirs ?? '—') }), el('td', { textContent: String(ours ?? '—') })));
+      const label = el('th', { scope: 'row' });
+      labels.push([label, a]);
+      rows.push(el('tr', {}, label, el('td', { textContent: String(theirs ?? '—') }), el('td', { textContent: String(ours ?? '—') })));
     }
     if (!sameValue(current.geometry, mine.geometry)) {
-      rows.push(el('tr', {}, el('th', { scope: 'row', textContent: t('geometryField') }), el('td', { textContent: t('changed') }), el('td', { textContent: t('changed') })));
+      rows.push(el('tr', {}, tx(el('th', { scope: 'row' }), 'geometryField'), tx(el('td'), 'changed'), tx(el('td'), 'changed')));
     }
-    const table = el('table', {}, el('thead', {}, el('tr', {}, el('th', { textContent: t('field') }), el('th', { textContent: t('current') }), el('th', { textContent: t('yours') }))), el('tbody', {}, ...rows));
-    const reload = el('button', { type: 'button', textContent: t('reload') });
-    const reapply = el('button', { type: 'button', className: 'primary', textContent: t('reapply') });
-    dialog.replaceChildren(el('h2', { id: 'conflict-title', textContent: t('conflictTitle') }),
-      el('p', { textContent: t('conflictText', { v: r.etag?.match(/(\d+)"?$/)?.[1] ?? '?' }) }), table, el('div', { className: 'actions' }, reload, reapply));
+    this.conflictLabels = () => {
+      for (const [label, a] of labels) label.textContent = currentLang() === 'en' ? a.label_en : a.label_vi;
+    };
+    this.conflictLabels();
+    const table = el('table', {}, el('thead', {}, el('tr', {}, tx(el('th'), 'field'), tx(el('th'), 'current'), tx(el('th'), 'yours'))), el('tbody', {}, ...rows));
+    const reload = tx(el('button', { type: 'button' }), 'reload');
+    const reapply = tx(el('button', { type: 'button', className: 'primary' }), 'reapply');
+    // The dialog is modal, so the page's own VI/EN buttons cannot be reached while it is open: it has its own pair.
+    const languages = el('div', { className: 'dialog-lang' });
+    languages.setAttribute('role', 'group');
+    languages.dataset.tLabel = 'languageLabel';
+    languages.setAttribute('aria-label', t('languageLabel'));
+    for (const lang of ['vi', 'en'] as const) {
+      const b = el('button', { type: 'button', lang, textContent: lang.toUpperCase() });
+      b.dataset.lang = lang;
+      b.setAttribute('aria-pressed', String(lang === currentLang()));
+      b.addEventListener('click', () => setLang(lang));
+      languages.append(b);
+    }
+    dialog.replaceChildren(languages, tx(el('h2', { id: 'conflict-title' }), 'conflictTitle'),
+      tx(el('p'), 'conflictText', { v: r.etag?.match(/(\d+)"?$/)?.[1] ?? '?' }), table, el('div', { className: 'actions' }, reload, reapply));
+    dialog.addEventListener('close', () => {
+      this.conflictLabels = null;
+    }, { once: true });
     dialog.setAttribute('aria-labelledby', 'conflict-title');
     reload.addEventListener('click', () => {
       dialog.close();
