@@ -297,6 +297,36 @@ describe('the public web map', () => {
     }
   });
 
+  it('the layer filter narrows the tree by title, sector or agency, without diacritics, and Escape brings all back', async () => {
+    const filter = page.getByRole('searchbox', { name: 'Tìm lớp dữ liệu' });
+    assert.equal(await filter.getAttribute('placeholder'), 'Lọc lớp: tên, lĩnh vực, cơ quan…');
+    const shownLayers = () => page.locator('li.layer-item:visible').evaluateAll((items) => items.map((i) => (i as HTMLElement).dataset.layerId!).sort());
+    const all = await shownLayers();
+    assert.equal(all.length, layers.size);
+    // A title typed without its marks.
+    await filter.fill('di san dia chat');
+    assert.deepEqual(await shownLayers(), [GEOSITES]);
+    assert.equal(await page.getByTestId('sector-van_hoa').isVisible(), true);
+    assert.equal(await page.getByTestId('sector-giao_thong').isVisible(), false);
+    // A sector's name: every layer of it, and only those.
+    await filter.fill('giao thong');
+    const roadsSector = [...layers.values()].filter((l) => l.sector.code === 'giao_thong' || /giao thông/i.test(`${l.title_vi} ${l.owner.name_vi}`)).map((l) => l.id).sort();
+    assert.deepEqual(await shownLayers(), roadsSector);
+    // An agency's name, in English too.
+    await filter.fill('Department of Construction');
+    const construction = [...layers.values()].filter((l) => /construction/i.test(`${l.owner.name_en} ${l.sector.title_en} ${l.title_en}`)).map((l) => l.id).sort();
+    assert.ok(construction.length > 0);
+    assert.deepEqual(await shownLayers(), construction);
+    // Nothing matches: it says so.
+    await filter.fill('khong co lop nay');
+    assert.deepEqual(await shownLayers(), []);
+    assert.equal((await page.getByTestId('layer-filter-empty').textContent())?.trim(), 'Không có lớp dữ liệu nào khớp.');
+    await filter.press('Escape');
+    assert.equal(await filter.inputValue(), '');
+    assert.deepEqual(await shownLayers(), all);
+    assert.equal(await page.getByTestId('layer-filter-empty').isVisible(), false);
+  });
+
   it('the opacity slider fades a layer\'s drawing, from the keyboard, and the address keeps it', async () => {
     const roads = layer(ROADS);
     const slider = page.getByLabel(`Độ mờ đục của lớp «${roads.title_vi}»`, { exact: true });

@@ -1,7 +1,8 @@
 // The side panel's list of layers, grouped by sector: a labelled checkbox per layer (so keyboard and screen
 // reader users can toggle it), a legend swatch drawn from the layer's style, its feature count, an opacity slider
 // (a native range input: arrow keys, Home and End work, and it is named after the layer) and a link to the
-// layer's data page.
+// layer's data page. A filter field above it narrows the list to the layers whose title, sector or owner match
+// what is typed, without diacritics ("giao thong" finds "Giao thông vận tải").
 import type { Catalog, CatalogLayer, CatalogSector } from './catalog.ts';
 import { formatCount } from './format.ts';
 import { localized, t } from './i18n.ts';
@@ -17,6 +18,22 @@ export interface LayerTreeOptions {
   /** Percent (0…100) of the layer's own opacity. */
   opacity(layerId: string): number;
   onOpacity(layer: CatalogLayer, percent: number): void;
+  /** Where the filter field goes (above the scrolling list, so it stays in view). */
+  filterContainer?: HTMLElement;
+}
+
+/** Text folded for matching: no diacritics, đ as d, lower case, runs of anything else one space. */
+export function foldForMatch(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}+/gu, '').replace(/[đĐ]/g, 'd').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+/** Every word typed must start a word of the layer's titles, sector or owner, in either language. */
+function matches(layer: CatalogLayer, words: string[]): boolean {
+  if (words.length === 0) return true;
+  const haystack = ` ${foldForMatch([
+    layer.title_vi, layer.title_en, layer.sector.title_vi, layer.sector.title_en, layer.owner.name_vi, layer.owner.name_en,
+  ].join(' '))}`;
+  return words.every((w) => haystack.includes(` ${w}`));
 }
 
 /** Where a layer's metadata, attributes and downloads are shown (web/layer.html). */
@@ -59,11 +76,31 @@ export class LayerTree {
   private zoom = 0;
   private readonly collapsed = new Set<string>();
   private readonly openLegends = new Set<string>();
+  private readonly filter: HTMLInputElement | null = null;
+  private readonly filterLabel: HTMLLabelElement | null = null;
 
-  constructor(private readonly options: LayerTreeOptions) {}
+  constructor(private readonly options: LayerTreeOptions) {
+    if (options.filterContainer && options.catalog.layers.length > 0) {
+      this.filter = el('input', { type: 'search', id: 'layer-filter', class: 'layer-filter-input', autocomplete: 'off', 'data-testid': 'layer-filter' });
+      this.filterLabel = el('label', { for: 'layer-filter', class: 'visually-hidden' });
+      this.filter.addEventListener('input', () => this.applyFilter());
+      this.filter.addEventListener('keydown', (e) => {
+        if (e.key === 'Escape' && this.filter!.value !== '') {
+          e.stopPropagation();
+          this.filter!.value = '';
+          this.applyFilter();
+        }
+      });
+      options.filterContainer.replaceChildren(this.filterLabel, this.filter);
+    }
+  }
 
   render(): void {
     const { container, catalog } = this.options;
+    if (this.filter && this.filterLabel) {
+      this.filterLabel.textContent = t('layerFilterLabel');
+      this.filter.placeholder = t('layerFilterPlaceholder');
+    }
     container.replaceChildren();
     if (catalog.layers.length === 0) {
       container.append(el('p', { class: 'panel-message' }, t('noLayers')));
@@ -83,13 +120,40 @@ export class LayerTree {
       seen.add(sector.code);
       container.append(this.renderSector(sector, layers));
     }
+    container.append(el('p', { class: 'panel-message', 'data-testid': 'layer-filter-empty', role: 'status', hidden: '' }, t('layerFilterNone')));
     this.setZoom(this.zoom);
+    this.applyFilter();
+  }
+
+  /** Hides the layers that do not match the filter, and the sectors left empty; a matching sector opens. */
+  private applyFilter(): void {
+    const words = foldForMatch(this.filter?.value ?? '').split(' ').filter(Boolean);
+    const { container, catalog } = this.options;
+    let shown = 0;
+    for (const sector of container.querySelectorAll<HTMLDetailsElement>('details.sector')) {
+      let inSector = 0;
+      for (const item of sector.querySelectorAll<HTMLElement>('li.layer-item')) {
+        const layer = catalog.layers.find((l) => l.id === item.dataset.layerId);
+        const match = layer ? matches(layer, words) : true;
+        item.hidden = !match;
+        if (match) inSector++;
+      }
+      sector.hidden = inSector === 0;
+      // While filtering, every sector with a match is open (what was typed must be seen); closed ones stay closed after.
+      if (words.length > 0 && inSector > 0) sector.open = true;
+      else if (words.length === 0) sector.open = !this.collapsed.has(sector.dataset.sector ?? '');
+      shown += inSector;
+    }
+    const none = container.querySelector<HTMLElement>('[data-testid="layer-filter-empty"]');
+    if (none) none.hidden = shown > 0;
   }
 
   private renderSector(sector: CatalogSector, layers: CatalogLayer[]): HTMLElement {
     const details = el('details', { class: 'sector', 'data-sector': sector.code, 'data-testid': `sector-${sector.code}` });
     details.open = !this.collapsed.has(sector.code);
     details.addEventListener('toggle', () => {
+      // Sectors opened by the filter are not the reader's choice: only record what they open or close themselves.
+      if (this.filter?.value.trim()) return;
       if (details.open) this.collapsed.delete(sector.code);
       else this.collapsed.add(sector.code);
     });

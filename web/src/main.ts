@@ -283,6 +283,7 @@ function startMap(catalog: Catalog, styles: StyleIndex, initial: UrlState): void
 
   const tree = new LayerTree({
     container: treeContainer,
+    filterContainer: document.getElementById('layer-filter-box') ?? undefined,
     catalog,
     isVisible: (id) => visible.has(id),
     onToggle: (layer, show) => {
