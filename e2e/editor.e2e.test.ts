@@ -53,6 +53,9 @@ describe('the agency editor', () => {
 
   it('draws a point, fills its attributes (validated in Vietnamese), saves and shows it on the map', async () => {
     await page.getByRole('button', { name: 'Đèn chiếu sáng công cộng' }).click();
+    // Choosing a layer asks the server about the session and then fits the map to the layer: only once its draw
+    // button is named for points has that fit happened, and the camera may be moved without being moved back.
+    await page.getByRole('button', { name: 'Vẽ điểm mới' }).waitFor();
     await page.evaluate((c) => window.cbMap!.jumpTo({ center: c, zoom: 17 }), SPOT);
     // A light stands a few metres away: without snapping (e2e/editor-map tests it) the point is where it is clicked.
     await page.getByLabel('Bắt dính vào đối tượng có sẵn').uncheck();
