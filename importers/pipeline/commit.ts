@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { Attribute } from '../../server/catalog/attributes.ts';
 import { findLayer } from '../../server/catalog/catalog.ts';
-import type { Caller, Database } from '../../server/db/database.ts';
+import { anonymous, type Caller, type Database } from '../../server/db/database.ts';
 import { findImport, type ImportRow } from './import-rows.ts';
 import {
   ambiguousKeysSql, blockedCountSql, deleteAllSql, insertSql, layerLockSql, updateByKeySql, type MergePlan,
@@ -135,4 +135,18 @@ export async function runCommit(ctx: CommitContext): Promise<'committed' | 'refu
 /** After a commit (or a retried one): the staging tables are not needed any more. */
 export async function dropStaging(db: Database, caller: Caller, importId: string): Promise<void> {
   await db.withCaller(caller, (c) => c.query('select imports.drop_staging($1)', [importId]), { write: true });
+}
+
+/**
+ * Writes the search entries that large import statements left for after their commit (search.pending, migration
+ * 017), a chunk per transaction (each holds the layer's edits off only while it runs): the import is committed
+ * whatever happens here. Returns the entries written.
+ */
+export async function indexPendingNames(db: Database): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rows } = await db.withCaller(anonymous, (c) => c.query<{ n: string | null }>('select search.index_pending() as n'), { write: true });
+    if (rows[0]!.n === null) return total;
+    total += Number(rows[0]!.n);
+  }
 }

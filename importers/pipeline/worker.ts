@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Database } from '../../server/db/database.ts';
 import { JOB_SCHEMA, queues } from '../../server/jobs/boss.ts';
 import { expireAbandonedImports } from './cleanup.ts';
+import { indexPendingNames } from './commit.ts';
 import { handleImportJob, IMPORT_LOCK_NAMESPACE, type ImportJobData } from './job.ts';
 
 export interface ImportWorkerOptions {
@@ -58,6 +59,16 @@ export async function startImportWorker(opts: ImportWorkerOptions): Promise<{ st
   const { boss, db, dataDir } = opts;
   const log = opts.log ?? (() => {});
   const workerIds: string[] = [];
+  // A large import's names are indexed after its commit; a failure here leaves them pending for the next try
+  // (the recovery below) and never fails the import, which is committed.
+  const indexNames = async () => {
+    try {
+      const written = await indexPendingNames(db);
+      if (written > 0) log('search entries written after an import', { written });
+    } catch (err) {
+      log('indexing names after an import failed', { err: (err as Error).message });
+    }
+  };
   for (let i = 0; i < (opts.concurrency ?? 2); i++) {
     workerIds.push(await boss.work<ImportJobData>(queues.import,
       { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 },
@@ -65,10 +76,13 @@ export async function startImportWorker(opts: ImportWorkerOptions): Promise<{ st
         for (const job of jobs) {
           const outcome = await handleImportJob({ db, dataDir }, job.data, { lastAttempt: job.retryCount >= job.retryLimit });
           log('import job done', { importId: job.data.importId, action: job.data.action, outcome });
+          if (outcome === 'committed' || outcome === 'already_committed') await indexNames();
         }
       }));
   }
+  // Also the catch-up for names left pending by a worker that died between an import's commit and their indexing.
   const recover = async () => {
+    await indexNames();
     try {
       const ids = await orphanedJobIds(db, opts.orphanGraceSeconds);
       if (ids.length > 0) {
