@@ -93,47 +93,39 @@ class CursorFeaturePage implements FeaturePage {
     return limit !== null && limit <= SMALL_PAGE && !(cursor && 'before' in cursor);
   }
 
-  async #readJoined(): Promise<string[] | null> {
-    const limit = this.query.limit!;
-    const { text, values } = selectJoinedPageSql(this.layer, { ...this.query, limit }, this.output);
+  /** A small page's one plain query: while it runs, close waits for it; afterwards the page is drained. */
+  async #readWhole<R extends pg.QueryResultRow>(sql: { text: string; values: unknown[] }): Promise<R[]> {
     this.#state = 'open';
-    let row: { n: number; first_fid: number | null; last_fid: number | null; features: string | null };
     try {
-      const read = this.client.query<typeof row>(text, values);
+      const read = this.client.query<R>(sql.text, sql.values);
       this.#reading = read;
-      row = (await read).rows[0]!;
+      const { rows } = await read;
+      this.#state = 'drained';
+      return rows;
     } catch (err) {
       this.#state = 'failed';
       throw err;
     } finally {
       this.#reading = null;
     }
-    this.#state = 'drained';
-    this.#more = row.n > limit;
-    if (row.features === null) return null;
-    this.#count = Math.min(row.n, limit);
-    this.#first = row.first_fid;
-    this.#last = row.last_fid;
-    return [row.features];
+  }
+
+  async #readJoined(): Promise<string[] | null> {
+    const limit = this.query.limit!;
+    const [row] = await this.#readWhole<{ n: number; first_fid: number | null; last_fid: number | null; features: string | null }>(
+      selectJoinedPageSql(this.layer, { ...this.query, limit }, this.output));
+    this.#more = row!.n > limit;
+    if (row!.features === null) return null;
+    this.#count = Math.min(row!.n, limit);
+    this.#first = row!.first_fid;
+    this.#last = row!.last_fid;
+    return [row!.features];
   }
 
   async #readSmall(): Promise<string[] | null> {
     const limit = this.query.limit!;
     if (this.joined) return this.#readJoined();
-    const { text, values } = selectFeaturesSql(this.layer, { ...this.query, limit: limit + 1 }, this.output);
-    this.#state = 'open';
-    let rows: FeatureRow[];
-    try {
-      const read = this.client.query<FeatureRow>(text, values);
-      this.#reading = read;
-      rows = (await read).rows;
-    } catch (err) {
-      this.#state = 'failed';
-      throw err;
-    } finally {
-      this.#reading = null;
-    }
-    this.#state = 'drained';
+    const rows = await this.#readWhole<FeatureRow>(selectFeaturesSql(this.layer, { ...this.query, limit: limit + 1 }, this.output));
     this.#more = rows.length > limit;
     if (this.#more) rows.length = limit;
     if (rows.length === 0) return null;
