@@ -110,7 +110,7 @@ describe('the operations tab of the admin page', () => {
 
   it('after a backup made and drilled by the backup job, its row shows verified and the alert is gone', async () => {
     const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-    // The backup lock is one for the whole PostgreSQL admin.server: another test file's backup may hold it for a moment.
+    // The backup lock is one for the whole PostgreSQL server: another test file's backup may hold it for a moment.
     let outcome: BackupOutcome | undefined;
     for (let i = 0; i < 20 && (!outcome || outcome.status === 'skipped'); i++) {
       if (outcome) await new Promise((r) => setTimeout(r, 1_000));
@@ -154,8 +154,8 @@ describe('the operations tab of the admin page', () => {
     }
   });
 
-  // Expected: the signed-out admin.page's first /api/auth/me (401) and the refusal provoked on purpose (400).
-  it('had no unexpected admin.problems', () => {
+  // Expected: the signed-out page's first /api/auth/me (401) and the refusal provoked on purpose (400).
+  it('had no unexpected problems', () => {
     assert.deepEqual(admin.problems.filter((p) => !/\/api\/auth\/me/.test(p) && !/HTTP 400: .*\/api\/admin\/maintenance$/.test(p) && !/400 \(Bad Request\)/.test(p)), []);
   });
 });

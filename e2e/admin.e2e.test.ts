@@ -253,8 +253,8 @@ describe('the admin pages', () => {
     await dialog.waitFor({ state: 'detached' });
   });
 
-  // Expected: the signed-out admin.page's first /api/auth/me (401) and the refusals provoked on purpose (409).
-  it('had no unexpected admin.problems', () => {
+  // Expected: the signed-out page's first /api/auth/me (401) and the refusals provoked on purpose (409).
+  it('had no unexpected problems', () => {
     assert.deepEqual(admin.problems.filter((p) => !/409 \(Conflict\)|HTTP 409|\/api\/auth\/me/.test(p)), []);
   });
 });

@@ -102,7 +102,11 @@ describe('the editor’s import journey: fix the encoding and the CRS in the pre
   });
 
   it('previews garbled and misplaced, is fixed in the preview, commits, and the map shows the imported lights', async () => {
+    // The file picker speaks the page's language, not the browser's, and names the chosen file.
+    assert.equal(await page.locator('.file-button').textContent(), 'Chọn tệp…');
+    assert.equal(await page.locator('#import-file-name').textContent(), 'Chưa chọn tệp');
     await page.getByLabel('Tệp dữ liệu (GeoJSON, Shapefile .zip, CSV…)').setInputFiles(zip);
+    assert.equal(await page.locator('#import-file-name').textContent(), path.basename(zip));
     await page.getByRole('button', { name: 'Tải lên và xem trước' }).click();
     await page.getByText('Báo cáo xem trước').waitFor({ timeout: 120_000 });
     const report = page.locator('#import-report');

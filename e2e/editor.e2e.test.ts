@@ -203,9 +203,12 @@ describe('the agency editor', () => {
     await admin.locator('#new-username').fill('bientap.moi');
     await admin.locator('#new-display').fill('Biên tập viên mới');
     await admin.locator('#new-password').fill('Mat-khau-Moi-2026');
-    await admin.locator('#new-layers').fill(LIGHTS);
+    await admin.locator('#new-layers').getByRole('checkbox', { name: `Đèn chiếu sáng công cộng ${LIGHTS}` }).check();
     await admin.getByRole('button', { name: 'Tạo biên tập viên' }).click();
     await admin.getByText('Đã tạo tài khoản bientap.moi.').waitFor();
+    // The list says, in words, who the account belongs to and what it is limited to.
+    const row = admin.locator('tr', { hasText: 'bientap.moi' });
+    assert.match((await row.textContent())!, /Biên tập viên — UBND thành phố Cao Bằng — chỉ: Đèn chiếu sáng công cộng/);
 
     const editor = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await editor.goto(`${url}/editor.html`);

@@ -70,3 +70,19 @@ export function select(options: Array<{ value: string; label: string }>, value =
   if (value) s.value = value;
   return s;
 }
+
+/**
+ * A fieldset of the layers an account or an API key may be limited to, a labelled checkbox each (titles, with the
+ * id beside them for those who know it). `chosen` reads the ticked ids: none ticked means no limit.
+ */
+export function layerPicker(id: string, legend: string, layers: Array<{ id: string; title: string }>): { node: HTMLFieldSetElement; chosen(): string[] } {
+  const node = el('fieldset', { className: 'layer-picker', id }, el('legend', { textContent: legend }));
+  for (const layer of layers) {
+    const box = input({ type: 'checkbox' });
+    box.id = `${id}-${layer.id.replace(/[^a-z0-9_]/gi, '-')}`;
+    box.value = layer.id;
+    node.append(el('div', { className: 'checkbox-row' }, box,
+      el('label', { htmlFor: box.id }, layer.title, ' ', el('code', { textContent: layer.id }))));
+  }
+  return { node, chosen: () => [...node.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value) };
+}

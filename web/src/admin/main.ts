@@ -9,7 +9,7 @@ import { currentLang, onLangChange, setLang, t, type EditorKey } from '../editor
 import '../editor/editor.css';
 import './admin.css';
 import { mountMaintenanceBanner } from '../maintenance-banner.ts';
-import { $, button, el, field, input, table } from './dom.ts';
+import { $, button, el, field, input, layerPicker, table } from './dom.ts';
 import { confirmDialog, dialogShell, formDialog } from './form-dialog.ts';
 import { agencyName, layerDialog, type AdminLayer, type Agency, type Sector } from './layer-form.ts';
 import { operationsTab } from './operations-tab.ts';
@@ -27,8 +27,6 @@ interface AuditEvent { id: number; at: string; action: string; target_type: stri
 
 /** What a report may become next (server/reports/transitions.ts decides; this only offers the choices). */
 const nextStatuses: Record<string, string[]> = { new: ['in_progress', 'fixed', 'rejected'], in_progress: ['fixed', 'rejected'], fixed: ['in_progress'], rejected: ['in_progress'] };
-
-const layerList = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
 class AdminPage {
   private me: Me | null = null;
@@ -119,8 +117,22 @@ class AdminPage {
 
   // --- accounts -----------------------------------------------------------------------------------------
 
+  /** The layers this admin manages (an agency admin: the agency's), to limit accounts and keys to; and names for codes. */
+  private async managed(): Promise<{ picker(id: string): ReturnType<typeof layerPicker>; layerTitle(id: string): string; agency(code: string): string }> {
+    const [{ body: layers }, { body: agencies }] = await Promise.all([
+      call<{ layers: AdminLayer[] }>('GET', '/api/admin/layers'),
+      call<{ agencies: Agency[] }>('GET', '/api/admin/agencies'),
+    ]);
+    const title = (l: AdminLayer) => (currentLang() === 'en' ? l.title_en : l.title_vi);
+    return {
+      picker: (id) => layerPicker(id, ta('layerLimit'), layers.layers.map((l) => ({ id: l.id, title: title(l) }))),
+      layerTitle: (id) => { const l = layers.layers.find((x) => x.id === id); return l ? title(l) : id; },
+      agency: (code) => { const a = agencies.agencies.find((x) => x.code === code); return a ? agencyName(a) : code; },
+    };
+  }
+
   private async accounts(): Promise<Node[]> {
-    const { body } = await call<{ users: Account[] }>('GET', '/api/admin/users');
+    const [{ body }, names] = await Promise.all([call<{ users: Account[] }>('GET', '/api/admin/users'), this.managed()]);
     const rows = body.users.map((u) => {
       const m = u.memberships?.[0];
       const actions = el('div', { className: 'actions' });
@@ -141,19 +153,20 @@ class AdminPage {
         fields: [{ kind: 'password', name: 'password', label: ta('newPassword'), required: true, autocomplete: 'new-password', hint: ta('passwordHint') }],
         onSubmit: (v) => call('POST', `/api/admin/users/${u.id}/password`, { password: v.password }).then(() => {}),
       }).then(this.afterDialog(ta('passwordReset', { u: u.username })))));
-      return [u.username, u.display_name, m ? `${ta(`role_${m.role}` as AdminKey)} (${m.agency_code})${m.layer_scope ? ` — ${m.layer_scope.join(', ')}` : ''}` : '—',
+      return [u.username, u.display_name, m ? `${ta(`role_${m.role}` as AdminKey)} — ${names.agency(m.agency_code)}${m.layer_scope ? ` — ${ta('onlyLayers', { layers: m.layer_scope.map(names.layerTitle).join(', ') })}` : ''}` : '—',
         ta(`status_${u.status}` as AdminKey), actions];
     });
+    const picker = names.picker('new-layers');
     const form = el('form', { className: 'inline-form' });
     form.append(field('new-username', ta('username'), input({ required: true, autocomplete: 'off' })),
       field('new-display', ta('displayName'), input()),
       field('new-password', ta('password'), input({ type: 'password', required: true, autocomplete: 'new-password' })),
-      field('new-layers', ta('layerLimit'), input()),
+      picker.node,
       el('button', { type: 'submit', className: 'primary', textContent: ta('createEditor') }));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const v = (id: string) => (form.querySelector<HTMLInputElement>(`#${id}`)!).value.trim();
-      const layers = layerList(v('new-layers'));
+      const layers = picker.chosen();
       const username = v('new-username');
       call('POST', '/api/admin/users', { username, password: v('new-password'), display_name: v('new-display'), role: 'editor', ...(layers.length ? { layers } : {}) })
         .then(() => { this.flash(ta('created', { u: username })); void this.render(); }).catch(this.failed);
@@ -165,8 +178,9 @@ class AdminPage {
   // --- API keys -----------------------------------------------------------------------------------------
 
   private async clients(): Promise<Node[]> {
-    const { body } = await call<{ api_clients: ApiClient[] }>('GET', '/api/admin/api-clients');
-    const rows = body.api_clients.map((c) => [c.name, `${c.key_prefix}…`, c.agency_code, c.can_write ? ta('yes') : ta('no'), c.layer_scope?.join(', ') ?? ta('allLayers'),
+    const [{ body }, names] = await Promise.all([call<{ api_clients: ApiClient[] }>('GET', '/api/admin/api-clients'), this.managed()]);
+    const rows = body.api_clients.map((c) => [c.name, `${c.key_prefix}…`, names.agency(c.agency_code), c.can_write ? ta('yes') : ta('no'),
+      c.layer_scope?.map(names.layerTitle).join(', ') ?? ta('allLayers'),
       c.last_used_at ? formatDateTime(c.last_used_at) : '—',
       c.status === 'active'
         ? button(ta('revoke'), () => void confirmDialog({
@@ -177,13 +191,14 @@ class AdminPage {
     const form = el('form', { className: 'inline-form' });
     const write = input({ type: 'checkbox' });
     write.id = 'client-write';
-    form.append(field('client-name', ta('clientName'), input({ required: true })), field('client-layers', ta('layerLimit'), input()),
+    const picker = names.picker('client-layers');
+    form.append(field('client-name', ta('clientName'), input({ required: true })), picker.node,
       el('div', { className: 'checkbox-row' }, write, el('label', { htmlFor: 'client-write', textContent: ta('canWrite') })),
       el('button', { type: 'submit', className: 'primary', textContent: ta('createClient') }));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const name = form.querySelector<HTMLInputElement>('#client-name')!.value.trim();
-      const layers = layerList(form.querySelector<HTMLInputElement>('#client-layers')!.value);
+      const layers = picker.chosen();
       call<{ key: string }>('POST', '/api/admin/api-clients', { name, can_write: write.checked, ...(layers.length ? { layers } : {}) })
         .then(async (r) => {
           await this.render();

@@ -65,7 +65,12 @@ export class ImportPanel {
     root.innerHTML = `
       <h2 data-t="importHeading"></h2>
       <form id="import-form" class="import-form">
-        <label for="import-file" data-t="importFile"></label><input id="import-file" type="file" name="file" required>
+        <label for="import-file" data-t="importFile"></label>
+        <div class="file-picker">
+          <input id="import-file" class="file-input" type="file" name="file" required aria-describedby="import-file-name">
+          <span class="file-button" aria-hidden="true" data-t="chooseFile"></span>
+          <span class="file-name" id="import-file-name"></span>
+        </div>
         <label for="import-layer" data-t="importLayer"></label><select id="import-layer" name="layer"></select>
         <label for="import-mode" data-t="importMode"></label>
         <select id="import-mode" name="mode"><option value="append"></option><option value="replace"></option><option value="upsert"></option></select>
@@ -80,6 +85,9 @@ export class ImportPanel {
     this.bar.setAttribute('aria-label', t('progressLabel'));
     this.stage = root.querySelector('#import-stage')!;
     this.report = root.querySelector('#import-report')!;
+    // The browser's own file button speaks the browser's language: ours, in the page's, lies under the real input
+    // (transparent, on top: it keeps the clicks, the focus, the keyboard and the label), and says which file is chosen.
+    root.querySelector('#import-file')!.addEventListener('change', () => this.showFileName());
     this.translate();
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -87,9 +95,15 @@ export class ImportPanel {
     });
   }
 
+  private showFileName(): void {
+    const file = this.root.querySelector<HTMLInputElement>('#import-file')!.files?.[0];
+    this.root.querySelector('#import-file-name')!.textContent = file ? file.name : t('noFileChosen');
+  }
+
   /** Writes the panel again in the current language (the language switch), the report included. */
   translate(): void {
     for (const node of this.root.querySelectorAll<HTMLElement>('[data-t]')) node.textContent = t(node.dataset.t as EditorKey);
+    this.showFileName();
     const modes = this.root.querySelectorAll<HTMLOptionElement>('#import-mode option');
     for (const o of modes) o.textContent = t(`mode_${o.value}` as EditorKey);
     this.bar.setAttribute('aria-label', t('progressLabel'));
