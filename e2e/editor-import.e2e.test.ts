@@ -101,6 +101,18 @@ describe('the editor’s import journey: fix the encoding and the CRS in the pre
     assert.equal(await followed(LIGHTS), LIGHTS);
   });
 
+  it('an update by key asks for the key from the target layer\'s attributes, and only then', async () => {
+    const key = page.getByLabel('Thuộc tính nhận diện đối tượng (mã)');
+    assert.equal(await key.isVisible(), false);
+    await page.getByLabel('Cách nhập').selectOption('upsert');
+    assert.equal(await key.isVisible(), true);
+    const { rows } = await server.owner.query<{ attributes: Array<{ name: string; label_vi: string }> }>('select attributes from catalog.layers where id = $1', [LIGHTS]);
+    const offered = await key.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent]));
+    assert.deepEqual(offered, rows[0]!.attributes.map((a) => [a.name, `${a.label_vi} (${a.name})`]));
+    await page.getByLabel('Cách nhập').selectOption('append');
+    assert.equal(await key.isVisible(), false);
+  });
+
   it('previews garbled and misplaced, is fixed in the preview, commits, and the map shows the imported lights', async () => {
     // The file picker speaks the page's language, not the browser's, and names the chosen file.
     assert.equal(await page.locator('.file-button').textContent(), 'Chọn tệp…');

@@ -74,7 +74,9 @@ export class ImportPanel {
         <label for="import-layer" data-t="importLayer"></label><select id="import-layer" name="layer"></select>
         <label for="import-mode" data-t="importMode"></label>
         <select id="import-mode" name="mode"><option value="append"></option><option value="replace"></option><option value="upsert"></option></select>
-        <label for="import-key" data-t="importKey"></label><input id="import-key" name="key">
+        <div id="import-key-row" class="import-key-row" hidden>
+          <label for="import-key" data-t="importKey"></label><select id="import-key" name="key"></select>
+        </div>
         <button type="submit" class="primary" data-t="upload"></button>
       </form>
       <progress id="import-progress" max="1" value="0" hidden></progress>
@@ -88,11 +90,25 @@ export class ImportPanel {
     // The browser's own file button speaks the browser's language: ours, in the page's, lies under the real input
     // (transparent, on top: it keeps the clicks, the focus, the keyboard and the label), and says which file is chosen.
     root.querySelector('#import-file')!.addEventListener('change', () => this.showFileName());
+    // An update by key asks which of the target layer's attributes identifies a feature: only then, and from a list.
+    for (const id of ['#import-mode', '#import-layer']) root.querySelector(id)!.addEventListener('change', () => this.showKeyChoice());
     this.translate();
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.upload();
     });
+  }
+
+  /** The key row, shown for an update by key, offering the target layer's attributes by their labels. */
+  private showKeyChoice(): void {
+    const mode = this.root.querySelector<HTMLSelectElement>('#import-mode')!.value;
+    const layerId = this.root.querySelector<HTMLSelectElement>('#import-layer')!.value;
+    const key = this.root.querySelector<HTMLSelectElement>('#import-key')!;
+    const layer = this.hooks.layers().find((l) => l.id === layerId);
+    const chosen = key.value;
+    key.replaceChildren(...(layer?.attributes ?? []).map((a) => new Option(`${currentLang() === 'en' ? a.label_en : a.label_vi} (${a.name})`, a.name)));
+    if ([...key.options].some((o) => o.value === chosen)) key.value = chosen;
+    this.root.querySelector<HTMLElement>('#import-key-row')!.hidden = mode !== 'upsert';
   }
 
   private showFileName(): void {
@@ -104,6 +120,7 @@ export class ImportPanel {
   translate(): void {
     for (const node of this.root.querySelectorAll<HTMLElement>('[data-t]')) node.textContent = t(node.dataset.t as EditorKey);
     this.showFileName();
+    this.showKeyChoice();
     const modes = this.root.querySelectorAll<HTMLOptionElement>('#import-mode option');
     for (const o of modes) o.textContent = t(`mode_${o.value}` as EditorKey);
     this.bar.setAttribute('aria-label', t('progressLabel'));
@@ -131,6 +148,7 @@ export class ImportPanel {
     this.preferred = id;
     const select = this.root.querySelector<HTMLSelectElement>('#import-layer')!;
     if ([...select.options].some((o) => o.value === id)) select.value = id;
+    this.showKeyChoice();
   }
 
   private say(text: () => string, error = false): void {
