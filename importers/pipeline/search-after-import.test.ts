@@ -99,6 +99,13 @@ async function entries(layer: string) {
   return rows;
 }
 
+/** BIG named points written as one import statement, in the transaction the owner connection has open. */
+async function insertAsImport(name: string, lon: number): Promise<void> {
+  await server.owner.query("select set_config('cb.import_id', gen_random_uuid()::text, true)");
+  await server.owner.query(`insert into ${NAMED} (geom, ma, ten)
+    select st_setsrid(st_point($1 + g / 1e6, 22.7), 4326), g, $2 || ' ' || g from generate_series(1, ${BIG}) g`, [lon, name]);
+}
+
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -175,9 +182,7 @@ describe('a large import into a named layer', () => {
   test('is indexed a chunk of fids per transaction, so edits of the layer wait for one chunk at most', async () => {
     await server.owner.query('begin');
     try {
-      await server.owner.query("select set_config('cb.import_id', gen_random_uuid()::text, true)");
-      await server.owner.query(`insert into ${NAMED} (geom, ma, ten)
-        select st_setsrid(st_point(106.3 + g / 1e6, 22.7), 4326), g, 'Khúc ' || g from generate_series(1, ${BIG}) g`);
+      await insertAsImport('Khúc', 106.3);
     } catch (err) {
       await server.owner.query('rollback');
       throw err;
@@ -203,9 +208,7 @@ describe('a large import into a named layer', () => {
   test('that rolls back leaves nothing pending', async () => {
     await server.owner.query('begin');
     try {
-      await server.owner.query("select set_config('cb.import_id', gen_random_uuid()::text, true)");
-      await server.owner.query(`insert into ${NAMED} (geom, ma, ten)
-        select st_setsrid(st_point(106.2 + g / 1e6, 22.6), 4326), g, 'Lùi ' || g from generate_series(1, ${BIG}) g`);
+      await insertAsImport('Lùi', 106.2);
       assert.equal((await pending(NAMED)).length, 1, 'recorded inside the import\'s transaction');
     } finally {
       await server.owner.query('rollback');
