@@ -54,25 +54,22 @@ function merge(results: LoadResult[]): LoadResult {
 }
 
 /**
- * Two modes over the same requests, taking turns in `rounds` slices (A, B, A, B, …), so that the machine's other
- * load, which drifts, weighs on both alike. Each slice starts where the last one of the same mode ended.
+ * Several modes over the same requests, taking turns in `rounds` slices (A, B, …, A, B, …), so that the machine's
+ * other load, which drifts, weighs on all alike. Each slice starts where the last one of the same mode ended.
  */
 export async function compare(
   count: number,
   rounds: number,
   concurrency: number,
-  a: (index: number, loop: number) => Promise<Outcome>,
-  b: (index: number, loop: number) => Promise<Outcome>,
-): Promise<[LoadResult, LoadResult]> {
+  ...modes: Array<(index: number, loop: number) => Promise<Outcome>>
+): Promise<LoadResult[]> {
   const slice = Math.max(1, Math.ceil(count / rounds));
-  const ra: LoadResult[] = [];
-  const rb: LoadResult[] = [];
+  const results: LoadResult[][] = modes.map(() => []);
   for (let start = 0; start < count; start += slice) {
     const n = Math.min(slice, count - start);
-    ra.push(await runLoad(n, concurrency, (i, loop) => a(start + i, loop)));
-    rb.push(await runLoad(n, concurrency, (i, loop) => b(start + i, loop)));
+    for (const [m, mode] of modes.entries()) results[m]!.push(await runLoad(n, concurrency, (i, loop) => mode(start + i, loop)));
   }
-  return [merge(ra), merge(rb)];
+  return results.map(merge);
 }
 
 /** GETs over one keep-alive agent per target, asking for gzip like a browser does. */

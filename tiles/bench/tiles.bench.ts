@@ -8,6 +8,8 @@
 //   2. over that list, with the same number of concurrent loops each:
 //      - the same SQL as a prepared statement on persistent connections (the limit of an uncached server),
 //      - the platform over HTTP with its cache disabled,
+//      - the same statement behind a bare Node HTTP server (bare-server.ts: the floor of any Node server, HTTP hop
+//        included, platform logic left out),
 //      - MapServer 8's MVT output on the same tables (FastCGI behind nginx),
 //      - the platform over HTTP with a warm cache,
 //      - nginx serving the very bytes the platform sent, from files (the limit for cached bytes).
@@ -59,15 +61,18 @@ function provinceTiles(z: number): Tile[] {
 
 const settings = Object.entries(TILE_QUERY_SETTINGS).map(([k, v]) => `-c ${k}=${v}`).join(' ');
 
-async function startPlatform(appUrl: string, cacheBytes: number): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'tiles', 'bench', 'bench-server.ts')], {
+const startPlatform = (appUrl: string, cacheBytes: number) => startServer('bench-server.ts', { BENCH_APP_URL: appUrl, TILE_CACHE_BYTES: String(cacheBytes) });
+
+/** A server script of this folder in its own process; it prints its address on its first line. */
+async function startServer(script: string, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'tiles', 'bench', script)], {
     cwd: projectRoot,
-    env: { ...process.env, BENCH_APP_URL: appUrl, TILE_CACHE_BYTES: String(cacheBytes) },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`platform server exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
   return {
     url,
@@ -182,6 +187,8 @@ async function main(): Promise<void> {
 
     const uncached = await startPlatform(database.appUrl, 0);
     stops.push(uncached.stop);
+    const bare = await startServer('bare-server.ts', { BENCH_APP_URL: database.appUrl, BENCH_LAYERS: layers.map((l) => l.id).join(',') });
+    stops.push(bare.stop);
     const msDir = path.join(work, 'mapserver');
     fs.mkdirSync(msDir);
     const db = new URL(database.appUrl);
@@ -206,16 +213,20 @@ async function main(): Promise<void> {
 
     for (const z of ZOOMS) {
       const list = jobs.get(z)!;
-      const [raw, platform] = await compare(uncachedCount(z), z === 8 ? 2 : 4, concurrency, sqlRequest(list),
-        (i) => http.get(platformUrl(uncached.url, list[i % list.length]!)));
-      record(z, 'SQL, prepared (limit)', raw);
-      record(z, 'platform, uncached', platform, `${fmt(platform.tilesPerSecond / raw.tilesPerSecond, 2)}× SQL`);
+      const [raw, platform, floor] = await compare(uncachedCount(z), z === 8 ? 2 : 4, concurrency, sqlRequest(list),
+        (i) => http.get(platformUrl(uncached.url, list[i % list.length]!)),
+        (i) => http.get(platformUrl(bare.url, list[i % list.length]!)));
+      record(z, 'SQL, prepared (limit)', raw!);
+      record(z, 'platform, uncached', platform!, `${fmt(platform!.tilesPerSecond / raw!.tilesPerSecond, 2)}× SQL, ${fmt(platform!.tilesPerSecond / floor!.tilesPerSecond, 2)}× bare`);
+      record(z, 'bare Node HTTP + SQL', floor!, `${fmt(floor!.tilesPerSecond / raw!.tilesPerSecond, 2)}× SQL`);
       // MapServer encodes every feature at every zoom (no aggregation, no simplification): at z8 one pass is plenty.
       const ms = await runLoad(z === 8 ? list.length : uncachedCount(z), concurrency, (i) => http.get(mapserverUrl(list[i % list.length]!)));
-      record(z, 'MapServer 8 (FastCGI)', ms, `platform ${fmt(platform.tilesPerSecond / ms.tilesPerSecond, 2)}× it`);
+      record(z, 'MapServer 8 (FastCGI)', ms, `platform ${fmt(platform!.tilesPerSecond / ms.tilesPerSecond, 2)}× it`);
     }
-    await uncached.stop();
-    stops.splice(stops.indexOf(uncached.stop), 1);
+    for (const server of [uncached, bare]) {
+      await server.stop();
+      stops.splice(stops.indexOf(server.stop), 1);
+    }
 
     // 3. Cached: the platform with a warm cache, and nginx serving the same bytes from files.
     const cached = await startPlatform(database.appUrl, 1024 * 1024 * 1024);
@@ -245,8 +256,8 @@ async function main(): Promise<void> {
       const [platform, files] = await compare(count, 6, cachedConcurrency,
         (i) => cachedHttp.get(platformUrl(cached.url, list[i % list.length]!)),
         (i) => cachedHttp.get(platformUrl(nginx.tiles.url, list[i % list.length]!)));
-      record(z, 'platform, cached', platform, `${fmt(platform.tilesPerSecond / files.tilesPerSecond, 2)}× nginx`);
-      record(z, 'nginx, files (limit)', files);
+      record(z, 'platform, cached', platform!, `${fmt(platform!.tilesPerSecond / files!.tilesPerSecond, 2)}× nginx`);
+      record(z, 'nginx, files (limit)', files!);
     }
     cachedHttp.close();
     http.close();

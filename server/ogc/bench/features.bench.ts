@@ -2,6 +2,11 @@
 // the time and peak memory to stream a whole layer of 100 000 polygons, each against the same query's raw SQL, and
 // against MapServer 8 (WFS 2.0, GeoJSON) on the same table when mapserv is installed.
 //
+// Items, side by side in turns: the platform asked by Node's fetch (`ours`) and by wrk, a C client (`ours_wrk`);
+// a bare node:http server running the same statement, asked by wrk (`bare_wrk`: the floor of any Node server);
+// the statement itself on a pool in this process (`raw`) and in psql sessions kept open (`psql`, the issue's
+// "ST_AsGeoJSON in psql").
+//
 //   node --import tsx server/ogc/bench/features.bench.ts [--seconds 15] [--concurrency 8] [--features 100000] [--no-mapserver]
 //        [--items-only] [--compare /path/to/another/checkout] [--profile /dir/for/cpu-profiles]
 //
@@ -47,6 +52,33 @@ async function serve(appUrl: string): Promise<void> {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`LISTENING ${url}\n`);
   process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+/**
+ * The floor of any Node HTTP server for these pages (not the platform): node:http, one route, the provider's own
+ * joined-page statement on a pool of the server's role, the body written whole with its length. No catalog
+ * lookup under the caller's rights, no hooks, no links, no ETag: what the platform adds to it is its own cost,
+ * what it adds to the raw statement is the HTTP hop.
+ */
+async function serveBare(appUrl: string): Promise<void> {
+  const http = await import('node:http');
+  const pool = new pg.Pool({ connectionString: appUrl, max: 10 });
+  const client = await pool.connect();
+  const layer = (await findLayer(client, LAYER))!;
+  client.release();
+  const server = http.createServer((req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    const bbox = (q.get('bbox') ?? '').split(',').map(Number) as [number, number, number, number];
+    const limit = Number(q.get('limit') ?? 10);
+    const page = selectJoinedPageSql(layer, { bbox, filters: [], properties: null, limit, cursor: null });
+    pool.query<{ n: number; features: string | null }>(page.text, page.values).then(({ rows: [row] }) => {
+      const body = Buffer.from(`{"type":"FeatureCollection","numberReturned":${Math.min(row!.n, limit)},"features":[${row!.features ?? ''}]}`);
+      res.writeHead(200, { 'content-type': 'application/geo+json', 'content-length': body.length }).end(body);
+    }, (err: Error) => res.writeHead(500).end(err.message));
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`LISTENING http://127.0.0.1:${(server.address() as { port: number }).port}\n`));
+  process.on('SIGTERM', () => server.close(() => void pool.end().finally(() => process.exit(0))));
 }
 
 // ---- measurement helpers --------------------------------------------------------------------------------------
@@ -156,6 +188,102 @@ function boxes(size: number, extent: number[], n = 4096): string[] {
     const y = y0 + rnd() * (y1 - y0 - size);
     return [x, y, x + size, y + size].map((v) => v.toFixed(5)).join(',');
   });
+}
+
+/** The statement as psql would be given it: its values written in as literals (numbers here, from the benchmark). */
+function withLiterals(text: string, values: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = values[Number(n) - 1];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`not a number: $${n}`);
+    return String(v);
+  });
+}
+
+/**
+ * `n` psql sessions kept open, each taking one statement at a time: the issue's baseline ("ST_AsGeoJSON in psql")
+ * on persistent connections. Results go to /dev/null (`-o`); the `\echo` after each statement goes to stdout and
+ * says it is done.
+ */
+function psqlSessions(url: string, n: number) {
+  const idle: { write(sql: string): Promise<void>; proc: ChildProcess }[] = [];
+  const waiting: ((s: (typeof idle)[number]) => void)[] = [];
+  for (let i = 0; i < n; i++) {
+    const proc = spawn('psql', [url, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let pending: (() => void) | null = null;
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('@done\n')) {
+        out = '';
+        const p = pending;
+        pending = null;
+        p?.();
+      }
+    });
+    idle.push({
+      proc,
+      write: (sql) => new Promise<void>((resolve) => {
+        pending = resolve;
+        proc.stdin!.write(`${sql};\n\\echo @done\n`);
+      }),
+    });
+  }
+  const take = () => new Promise<(typeof idle)[number]>((resolve) => {
+    const s = idle.pop();
+    if (s) resolve(s);
+    else waiting.push(resolve);
+  });
+  const give = (s: (typeof idle)[number]) => {
+    const w = waiting.shift();
+    if (w) w(s);
+    else idle.push(s);
+  };
+  return {
+    async run(sql: string): Promise<void> {
+      const s = await take();
+      try {
+        await s.write(sql);
+      } finally {
+        give(s);
+      }
+    },
+    close(): void {
+      for (const s of idle) s.proc.stdin!.end();
+    },
+  };
+}
+
+/**
+ * The same requests from wrk (a C client, one thread, `concurrency` keep-alive connections), so that the load
+ * generator's own HTTP client, on the same two cores, does not weigh on the server's side as Node's fetch does.
+ * Every answer must be a 200 (wrk counts the others).
+ */
+async function wrkLoad(base: string, paths: string[], seconds: number, concurrency: number): Promise<Throughput> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-wrk-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'paths.txt'), `${paths.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 'paths.lua'), `local paths = {}
+for line in io.lines("${dir}/paths.txt") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1], { ["Accept-Encoding"] = "identity" })
+end
+`);
+    const { stdout } = await run('wrk', ['-t1', `-c${concurrency}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', '-s', path.join(dir, 'paths.lua'), base]);
+    if (/Non-2xx/.test(stdout)) throw new Error(`wrk saw errors:\n${stdout}`);
+    const requests = Number(/(\d+) requests in ([\d.]+)(m?s)/.exec(stdout)?.[1]);
+    const m = /(\d+) requests in ([\d.]+)(m?s)/.exec(stdout)!;
+    const secs = Number(m[2]) / (m[3] === 'ms' ? 1000 : 1);
+    const ms = (label: string) => {
+      const l = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
+      if (!l) return 0;
+      return Number(l[1]) * (l[2] === 'us' ? 0.001 : l[2] === 's' ? 1000 : 1);
+    };
+    return { requests, seconds: secs, perSecond: requests / secs, p50: ms('50'), p95: ms('99'), featuresPerSecond: 0 };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---- MapServer ------------------------------------------------------------------------------------------------
@@ -349,6 +477,7 @@ async function main(): Promise<void> {
   await owner.connect();
   let child: ChildProcess | null = null;
   let baselineChild: ChildProcess | null = null;
+  let bareChild: ChildProcess | null = null;
   try {
     await createLayer(owner, {
       id: LAYER,
@@ -381,8 +510,8 @@ async function main(): Promise<void> {
     const { rows: ext } = await owner.query(`select st_xmin(e) x0, st_ymin(e) y0, st_xmax(e) x1, st_ymax(e) y1 from (select st_extent(geom) e from ${LAYER}) q`);
     const extent = [ext[0].x0, ext[0].y0, ext[0].x1, ext[0].y1] as number[];
 
-    const startServer = async (script: string, nodeArgs: string[] = []) => {
-      const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, '--serve', db.appUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const startServer = async (script: string, nodeArgs: string[] = [], mode = '--serve') => {
+      const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, mode, db.appUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
       const listening = await new Promise<string>((resolve, reject) => {
         let out = '';
         server.stdout!.on('data', (d: Buffer) => {
@@ -403,6 +532,8 @@ async function main(): Promise<void> {
     const compareRoot = argText('compare');
     const baseline = compareRoot ? await startServer(path.join(compareRoot, 'server', 'ogc', 'bench', 'features.bench.ts')) : null;
     if (baseline) baselineChild = baseline.server;
+    const bare = await startServer(here, [], '--serve-bare');
+    bareChild = bare.server;
 
     // Raw SQL: the provider's own statement for the same request, on a pool of the server's role.
     const pool = new pg.Pool({ connectionString: db.appUrl, max: concurrency });
@@ -420,6 +551,13 @@ async function main(): Promise<void> {
       return rows[0]!.features ? Math.min(rows[0]!.n, limit) : 0;
     };
 
+    const psql = psqlSessions(db.appUrl, concurrency);
+    const psqlPage = async (bbox: string, limit: number) => {
+      const q = selectJoinedPageSql(layerRow, { bbox: bbox.split(',').map(Number) as [number, number, number, number], filters: [], properties: null, limit, cursor: null });
+      await psql.run(withLiterals(q.text, q.values));
+      return limit;
+    };
+
     const results: Record<string, unknown> = { features: count, concurrency, seconds, cpus: os.cpus().length, load: os.loadavg()[0] };
     /** Requests to one server's items, a different bbox each time from the fixed list. */
     const itemsLoad = (base: string, list: string[], limit: number) => {
@@ -434,15 +572,16 @@ async function main(): Promise<void> {
     /** The sides take turns in three slices each, so the machine's other load weighs on all of them alike. */
     // And the server's CPU time per request: on a machine shared with other work, throughput says how the
     // scheduler treated three processes in a chain; CPU per request says what one request costs the server.
-    const serverPids: Record<string, number> = { ours: pid, ...(baseline ? { baseline: baseline.server.pid! } : {}) };
-    const inTurns = async (sides: Record<string, () => Promise<number>>) => {
+    const serverPids: Record<string, number> = { ours: pid, ours_wrk: pid, bare_wrk: bare.server.pid!, ...(baseline ? { baseline_wrk: baseline.server.pid! } : {}) };
+    type Side = (() => Promise<number>) | { measure: (secs: number) => Promise<Throughput> };
+    const inTurns = async (sides: Record<string, Side>) => {
       const slices: Record<string, Throughput[]> = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
       const cpu: Record<string, number> = {};
       for (let turn = 0; turn < 3; turn++) {
         for (const [name, once] of Object.entries(sides)) {
           const serverPid = serverPids[name];
           const before = serverPid ? cpuMs(serverPid) : 0;
-          slices[name]!.push(await load(seconds / 3, concurrency, once));
+          slices[name]!.push(await ('measure' in once ? once.measure(seconds / 3) : load(seconds / 3, concurrency, once)));
           if (serverPid) cpu[name] = (cpu[name] ?? 0) + cpuMs(serverPid) - before;
         }
       }
@@ -457,16 +596,22 @@ async function main(): Promise<void> {
         for (let i = 0; i < 20; i++) await drain(await fetch(`${base}/ogc/collections/${LAYER}/items?bbox=${list[i]}&limit=${limit}`));
       }
       let j = 0;
-      const sides: Record<string, () => Promise<number>> = {
+      let k = 0;
+      const paths = list.map((b) => `/ogc/collections/${LAYER}/items?bbox=${b}&limit=${limit}`);
+      const sides: Record<string, Side> = {
         ours: itemsLoad(url, list, limit),
-        ...(baseline ? { baseline: itemsLoad(baseline.url, list, limit) } : {}),
+        ours_wrk: { measure: (secs) => wrkLoad(url, paths, secs, concurrency) },
+        bare_wrk: { measure: (secs) => wrkLoad(bare.url, list.map((b) => `/items?bbox=${b}&limit=${limit}`), secs, concurrency) },
+        ...(baseline ? { baseline_wrk: { measure: (secs: number) => wrkLoad(baseline.url, paths, secs, concurrency) } } : {}),
         raw: () => rawPage(list[j++ % list.length]!, limit),
+        psql: () => psqlPage(list[k++ % list.length]!, limit),
       };
       const measured = await inTurns(sides);
       results[`items_limit_${limit}`] = measured;
       console.error(`limit ${limit}: ${Object.entries(measured).map(([k, v]) => `${k} ${v.perSecond.toFixed(0)} req/s (p50 ${v.p50.toFixed(1)} ms` +
         `${'serverCpuMsPerRequest' in v ? `, server CPU ${(v.serverCpuMsPerRequest as number).toFixed(2)} ms/request` : ''})`).join(', ')}`);
     }
+    psql.close();
     if (process.argv.includes('--items-only')) {
       await pool.end();
       process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -540,6 +685,7 @@ async function main(): Promise<void> {
   } finally {
     child?.kill('SIGTERM');
     baselineChild?.kill('SIGTERM');
+    bareChild?.kill('SIGTERM');
     // The profile is written when the server exits.
     if (child && child.exitCode === null) await new Promise((resolve) => child!.once('exit', resolve));
     await owner.end();
@@ -549,6 +695,8 @@ async function main(): Promise<void> {
 
 if (process.argv.includes('--serve')) {
   await serve(process.argv[process.argv.indexOf('--serve') + 1]!);
+} else if (process.argv.includes('--serve-bare')) {
+  await serveBare(process.argv[process.argv.indexOf('--serve-bare') + 1]!);
 } else {
   await main();
 }
