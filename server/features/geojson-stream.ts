@@ -19,6 +19,31 @@ export interface FeatureCollectionParts {
   tail: (summary: PageSummary) => Record<string, unknown>;
 }
 
+function collectionHead(parts: FeatureCollectionParts): string {
+  return `${JSON.stringify({ type: 'FeatureCollection', ...parts.head }).slice(0, -1)},"features":[`;
+}
+
+function collectionTail(parts: FeatureCollectionParts, summary: PageSummary): string {
+  const tail = JSON.stringify(parts.tail(summary)).slice(1, -1);
+  return `]${tail === '' ? '' : `,${tail}`}}`;
+}
+
+/**
+ * A FeatureCollection as one text, for a page that is read whole anyway (a small page: provider.ts): encoded
+ * once, where the stream would make a Buffer of each chunk and then copy them into one. The page is closed
+ * whatever happens.
+ */
+export async function featureCollectionText(parts: FeatureCollectionParts): Promise<string> {
+  const { page } = parts;
+  try {
+    const batches: string[] = [];
+    for (let batch = await page.nextBatch(); batch !== null; batch = await page.nextBatch()) batches.push(batch.join(','));
+    return collectionHead(parts) + batches.join(',') + collectionTail(parts, await page.finish());
+  } finally {
+    await page.close();
+  }
+}
+
 /**
  * A FeatureCollection as a byte stream: reads the page batch by batch as the client takes the bytes
  * (back-pressure), so memory stays at one batch whatever the page size. Destroying the stream (the client
@@ -66,22 +91,17 @@ export class FeatureCollectionStream extends Readable {
   async #nextChunk(): Promise<string> {
     const { page } = this.#parts;
     const batch = await page.nextBatch();
-    let chunk = '';
-    if (!this.#started) {
-      // The head goes out with the first batch: if that first read fails, nothing has been sent yet and the
-      // client still gets a proper error response instead of a cut-off document.
-      chunk = `${JSON.stringify({ type: 'FeatureCollection', ...this.#parts.head }).slice(0, -1)},"features":[`;
-    }
+    // The head goes out with the first batch: if that first read fails, nothing has been sent yet and the
+    // client still gets a proper error response instead of a cut-off document.
+    let chunk = this.#started ? '' : collectionHead(this.#parts);
     if (batch !== null) {
       chunk += (this.#started ? ',' : '') + batch.join(',');
       this.#started = true;
       return chunk;
     }
     this.#started = true;
-    const summary = await page.finish();
-    const tail = JSON.stringify(this.#parts.tail(summary)).slice(1, -1);
     this.#ended = true;
-    return `${chunk}]${tail === '' ? '' : `,${tail}`}}`;
+    return chunk + collectionTail(this.#parts, await page.finish());
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {

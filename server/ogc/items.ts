@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { findLayer, type Layer } from '../catalog/catalog.ts';
 import type { CrsDefinition } from '../features/crs.ts';
-import { FeatureCollectionStream, withMembers } from '../features/geojson-stream.ts';
+import { featureCollectionText, FeatureCollectionStream, withMembers, type FeatureCollectionParts } from '../features/geojson-stream.ts';
 import { digest, etagMatches, weakEtag } from '../features/http-caching.ts';
 import { layerProvenance } from '../features/provenance.ts';
 import { countFeatures, countFeaturesUpTo, openFeaturePage, readFeature, SMALL_PAGE, type PageSummary } from '../features/provider.ts';
@@ -182,7 +182,7 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
       const small = query.limit !== null && query.limit <= SMALL_PAGE;
       if (!small) await confirm();
       const firstPage = !query.offset && !query.cursor;
-      const stream = new FeatureCollectionStream({
+      const parts: FeatureCollectionParts = {
         head: { timeStamp: new Date().toISOString(), provenance: layerProvenance(layer) },
         page: openFeaturePage(client, layer, query, { crs: req.crs }, { joined: true }),
         tail: (summary) => {
@@ -193,15 +193,15 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
             links: pageLinks(request, layer, req, summary, 'json'),
           };
         },
-      });
+      };
       reply.type(`${GEOJSON}; charset=utf-8`);
       if (small) {
-        const parts: Buffer[] = [];
-        for await (const chunk of stream) parts.push(chunk as Buffer);
+        const body = Buffer.from(await featureCollectionText(parts));
         await confirm();
-        reply.send(Buffer.concat(parts));
+        reply.send(body);
         return;
       }
+      const stream = new FeatureCollectionStream(parts);
       const failure = await sendStream(reply, stream);
       if (failure) throw failure;
     });
