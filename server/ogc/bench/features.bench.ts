@@ -272,15 +272,16 @@ end
 `);
     const { stdout } = await run('wrk', ['-t1', `-c${concurrency}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', '-s', path.join(dir, 'paths.lua'), base]);
     if (/Non-2xx/.test(stdout)) throw new Error(`wrk saw errors:\n${stdout}`);
-    const requests = Number(/(\d+) requests in ([\d.]+)(m?s)/.exec(stdout)?.[1]);
     const m = /(\d+) requests in ([\d.]+)(m?s)/.exec(stdout)!;
+    const requests = Number(m[1]);
     const secs = Number(m[2]) / (m[3] === 'ms' ? 1000 : 1);
     const ms = (label: string) => {
       const l = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
       if (!l) return 0;
       return Number(l[1]) * (l[2] === 'us' ? 0.001 : l[2] === 's' ? 1000 : 1);
     };
-    return { requests, seconds: secs, perSecond: requests / secs, p50: ms('50'), p95: ms('99'), featuresPerSecond: 0 };
+    // wrk reports the 50th, 75th, 90th and 99th percentiles: its 90th stands in for the 95th (a lower bound).
+    return { requests, seconds: secs, perSecond: requests / secs, p50: ms('50'), p95: ms('90'), featuresPerSecond: 0 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
