@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { createTestDatabase } from '../server/testing/database.ts';
 import type { TestDatabase } from '../server/testing/database.ts';
-import { describePrj, guessCrs, knownCrs, proj4Of, provinceBoxIn, RECOGNISED_CRS, transverseMercator } from './crs.ts';
+import { describePrj, guessCrs, knownCrs, provinceBoxIn, RECOGNISED_CRS, transverseMercator } from './crs.ts';
 import samples from './testing/prj-samples.json' with { type: 'json' };
 
 const esri = samples.esri as Record<string, string>;

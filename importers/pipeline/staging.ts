@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { SourceDataset, SourceFeature } from './reader.ts';
+import type { SourceFeature } from './reader.ts';
 import { checkWkb } from './wkb-check.ts';
 
 export interface StagingProgress {

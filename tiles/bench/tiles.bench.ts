@@ -15,20 +15,17 @@
 //      - nginx serving the very bytes the platform sent, from files (the limit for cached bytes).
 // Everything runs on this machine's loopback; the load generator is bounded (a fixed count of requests). Each pair
 // compared takes turns in slices (load.ts `compare`), so the machine's other load weighs on both sides alike.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import zlib from 'node:zlib';
 import pg from 'pg';
 import { findLayer, type Layer } from '../../server/catalog/catalog.ts';
-import { projectRoot } from '../../server/config.ts';
 import { createTestDatabase } from '../../server/testing/database.ts';
 import { tileQuery } from '../tile-sql.ts';
 import { TILE_QUERY_SETTINGS } from '../tile-service.ts';
-import { PROVINCE_BOUNDS } from '../tilejson.ts';
 import { compare, httpClient, runLoad, type LoadResult } from './load.ts';
+import { provinceTiles, startServer, type Tile } from './processes.ts';
 import { mapfile, openToNginx, startMapServer, startNginx } from './reference-servers.ts';
 import { BENCH_LAYERS, scaleUp } from './scale-up.ts';
 
@@ -43,48 +40,11 @@ const cachedConcurrency = option('--cached-concurrency', 16);
 const ZOOMS = [8, 10, 12, 14];
 const Z14_STRIDE = 4;
 
-interface Tile { z: number; x: number; y: number }
 interface Job { layer: Layer; tile: Tile }
-
-function provinceTiles(z: number): Tile[] {
-  const n = 2 ** z;
-  const col = (lon: number) => Math.floor(((lon + 180) / 360) * n);
-  const row = (lat: number) => {
-    const r = (lat * Math.PI) / 180;
-    return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
-  };
-  const [w, s, e, north] = PROVINCE_BOUNDS;
-  const tiles: Tile[] = [];
-  for (let x = col(w); x <= col(e); x++) for (let y = row(north); y <= row(s); y++) tiles.push({ z, x, y });
-  return tiles;
-}
 
 const settings = Object.entries(TILE_QUERY_SETTINGS).map(([k, v]) => `-c ${k}=${v}`).join(' ');
 
 const startPlatform = (appUrl: string, cacheBytes: number) => startServer('bench-server.ts', { BENCH_APP_URL: appUrl, TILE_CACHE_BYTES: String(cacheBytes) });
-
-/** A server script of this folder in its own process; it prints its address on its first line. */
-async function startServer(script: string, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'tiles', 'bench', script)], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
-  });
-  return {
-    url,
-    async stop() {
-      if (child.exitCode !== null || child.pid === undefined) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      process.kill(child.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-    },
-  };
-}
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const rows: string[] = [];
