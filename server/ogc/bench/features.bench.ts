@@ -14,7 +14,8 @@
 // and runs the server in a child process so the server's memory is measured apart from the load generator's.
 // --compare runs a second server from another checkout of the project (e.g. `git archive HEAD | tar -x -C /tmp/base`,
 // with node_modules linked) on the same database, and measures it in the same run, in turns with this one.
-// --profile writes the server's CPU profile (node --cpu-prof) there when it exits. --items-only skips the whole-layer
+// --profile writes the servers' CPU profiles (node --cpu-prof) there when they exit (the bare server's in bare/).
+// --items-only skips the whole-layer
 // streams and MapServer.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -533,7 +534,8 @@ async function main(): Promise<void> {
     const compareRoot = argText('compare');
     const baseline = compareRoot ? await startServer(path.join(compareRoot, 'server', 'ogc', 'bench', 'features.bench.ts')) : null;
     if (baseline) baselineChild = baseline.server;
-    const bare = await startServer(here, [], '--serve-bare');
+    if (profileDir) fs.mkdirSync(path.join(profileDir, 'bare'), { recursive: true });
+    const bare = await startServer(here, profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, 'bare')] : [], '--serve-bare');
     bareChild = bare.server;
 
     // Raw SQL: the provider's own statement for the same request, on a pool of the server's role.
