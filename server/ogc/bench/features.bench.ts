@@ -15,8 +15,7 @@
 // --compare runs a second server from another checkout of the project (e.g. `git archive HEAD | tar -x -C /tmp/base`,
 // with node_modules linked) on the same database, and measures it in the same run, in turns with this one.
 // --profile writes the servers' CPU profiles (node --cpu-prof) there when they exit (the bare server's in bare/).
-// --items-only skips the whole-layer
-// streams and MapServer.
+// --items-only skips the whole-layer streams and MapServer.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
