@@ -11,21 +11,8 @@ import { findLayer } from '../../server/catalog/catalog.ts';
 import { createTestDatabase } from '../../server/testing/database.ts';
 import { tileQuery } from '../tile-sql.ts';
 import { TILE_QUERY_SETTINGS } from '../tile-pool.ts';
-import { PROVINCE_BOUNDS } from '../tilejson.ts';
+import { provinceTiles } from './processes.ts';
 import { scaleUp } from './scale-up.ts';
-
-function provinceTiles(z: number): Array<{ z: number; x: number; y: number }> {
-  const n = 2 ** z;
-  const col = (lon: number) => Math.floor(((lon + 180) / 360) * n);
-  const row = (lat: number) => {
-    const r = (lat * Math.PI) / 180;
-    return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
-  };
-  const [w, s, e, north] = PROVINCE_BOUNDS;
-  const tiles = [];
-  for (let x = col(w); x <= col(e); x++) for (let y = row(north); y <= row(s); y++) tiles.push({ z, x, y });
-  return tiles;
-}
 
 const scaled = process.argv.includes('--scaled');
 const database = await createTestDatabase({ demo: true });
