@@ -168,7 +168,9 @@ export function selectJoinedPageSql(layer: SqlLayer & Partial<Pick<Layer, 'geome
   const limit = `$${inner.values.length + 1}`;
   const text = [
     `select count(*)::int as n, min(q.fid) as first_fid, max(q.fid) filter (where q.rn <= ${limit}) as last_fid,`,
-    `  string_agg(q.feature, ',' order by q.fid) filter (where q.rn <= ${limit}) as features`,
+    `  string_agg(q.feature, ',' order by q.fid) filter (where q.rn <= ${limit}) as features,`,
+    // Which commits the page saw: equal to a catalog read's snapshot, nothing was committed in between.
+    '  pg_current_snapshot()::text as snapshot',
     'from (select p.fid, p.feature, row_number() over (order by p.fid) as rn from (',
     inner.text,
     ') p) q',

@@ -53,6 +53,10 @@ export interface FeaturePage {
   finish(): Promise<PageSummary>;
   /** Stops reading and frees the cursor; safe to call at any time and more than once. */
   close(): Promise<void>;
+  /**
+   * A `joined` small page, once read: `pg_current_snapshot()` of its query (which commits it saw); null otherwise.
+   */
+  readonly snapshot: string | null;
 }
 
 interface FeatureRow {
@@ -71,6 +75,7 @@ class CursorFeaturePage implements FeaturePage {
   #aheadFailed: unknown = null;
   /** A small page read whole: whether a row beyond it exists (null: not read that way). */
   #more: boolean | null = null;
+  snapshot: string | null = null;
 
   constructor(
     private readonly client: pg.ClientBase,
@@ -112,8 +117,9 @@ class CursorFeaturePage implements FeaturePage {
 
   async #readJoined(): Promise<string[] | null> {
     const limit = this.query.limit!;
-    const [row] = await this.#readWhole<{ n: number; first_fid: number | null; last_fid: number | null; features: string | null }>(
+    const [row] = await this.#readWhole<{ n: number; first_fid: number | null; last_fid: number | null; features: string | null; snapshot: string }>(
       selectJoinedPageSql(this.layer, { ...this.query, limit }, this.output));
+    this.snapshot = row!.snapshot;
     this.#more = row!.n > limit;
     if (row!.features === null) return null;
     this.#count = Math.min(row!.n, limit);

@@ -123,8 +123,10 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
      */
     const answer = (known: Layer | null | undefined, guessed: boolean) => app.db.withCaller(request.caller, async (client) => {
       const layer = known !== undefined ? known : await findLayer(client, id);
-      const confirm = async () => {
-        if (guessed && (await lookup!.confirmed) !== layer) throw new StaleGuess();
+      /** `snapshot`: what the page's own query saw, which confirms the guess if it is the guess's own snapshot. */
+      const confirm = async (snapshot: string | null = null) => {
+        if (!guessed || (snapshot !== null && snapshot === lookup!.guessSnapshot)) return;
+        if ((await lookup!.confirmed()) !== layer) throw new StaleGuess();
       };
       if (!layer) throw collectionNotFound(id);
       const req = parseItemsRequest(layer, params, limits);
@@ -197,7 +199,7 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
       reply.type(`${GEOJSON}; charset=utf-8`);
       if (small) {
         const body = Buffer.from(await featureCollectionText(parts));
-        await confirm();
+        await confirm(parts.page.snapshot);
         reply.send(body);
         return;
       }
@@ -212,11 +214,11 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
         } catch (err) {
           // A guess that failed (an error, or found stale) is decided again on the confirmed entry, unless the
           // confirmation says the guess was right and the error stands.
-          if (responseCommitted(reply) || (!(err instanceof StaleGuess) && (await lookup.confirmed) === lookup.guess)) throw err;
-          await answer(await lookup.confirmed, false);
+          if (responseCommitted(reply) || (!(err instanceof StaleGuess) && (await lookup.confirmed()) === lookup.guess)) throw err;
+          await answer(await lookup.confirmed(), false);
         }
       } else {
-        await answer(lookup ? await lookup.confirmed : undefined, false);
+        await answer(lookup ? await lookup.confirmed() : undefined, false);
       }
     } catch (err) {
       return afterSend(request, reply, err);
@@ -227,7 +229,7 @@ export async function itemRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { collectionId: string; featureId: string } }>('/collections/:collectionId/items/:featureId', async (request, reply) => {
     const { collectionId, featureId } = request.params;
     const lookup = sharedLookup(app, request, collectionId);
-    const shared = lookup ? await lookup.confirmed : undefined;
+    const shared = lookup ? await lookup.confirmed() : undefined;
     const result = await app.db.withCaller(request.caller, async (client) => {
       const layer = shared !== undefined ? shared : await findLayer(client, collectionId);
       if (!layer) throw collectionNotFound(collectionId);

@@ -8,8 +8,11 @@
 // attribute, a renamed agency) is always seen, while concurrent requests share one trivial snapshot query.
 // Signed-in callers and API keys read the entry in their own transaction, where row level security decides.
 //
-// The entry of the last read (under a second old) is also offered as a guess, so the page query can run while the
-// read that confirms it is on its way; nothing is sent until the confirmation says the entry is the same one.
+// The entry of the last read (under a second old) is also offered as a guess, so the page query can run before
+// any read of the catalog: nothing is sent until the guess is confirmed. A page whose query saw the very snapshot
+// that read saw (nothing committed in between, and the query started after the request arrived) confirms it by
+// itself, as a tile does (tiles/tile-service.ts); otherwise a shared read that starts after the request arrived
+// decides, and is started only then.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { tileServiceFor } from '../../tiles/tile-service.ts';
 import type { Layer } from '../catalog/catalog.ts';
@@ -19,8 +22,13 @@ const GUESS_MAX_AGE_MS = 1000;
 export interface SharedLookup {
   /** The entry from the last read, if recent (null: none, or the layer was not public then). Unconfirmed. */
   guess: Layer | null;
-  /** The entry as read after the request arrived; null when there is no public layer with that id (a 404). */
-  confirmed: Promise<Layer | null>;
+  /** pg_current_snapshot() just before the read the guess comes from (null with no guess). */
+  guessSnapshot: string | null;
+  /**
+   * The entry as read after the request arrived; null when there is no public layer with that id (a 404). The
+   * read starts at the first call; later calls share it.
+   */
+  confirmed(): Promise<Layer | null>;
 }
 
 /**
@@ -32,10 +40,13 @@ export function sharedLookup(app: FastifyInstance, request: FastifyRequest, id: 
   if (request.caller.kind !== 'anonymous' || app.db.replica !== null) return null;
   const layers = tileServiceFor(app).publicLayers;
   const latest = layers.latest(GUESS_MAX_AGE_MS);
-  const confirmed = layers.current().then((catalog) => catalog.layers.get(id)?.layer ?? null);
-  // Observed here: a caller that found its answer elsewhere (an error) may never await it.
-  confirmed.catch(() => {});
-  return { guess: latest?.catalog.layers.get(id)?.layer ?? null, confirmed };
+  const guess = latest?.catalog.layers.get(id)?.layer ?? null;
+  let confirmed: Promise<Layer | null> | null = null;
+  return {
+    guess,
+    guessSnapshot: guess ? latest!.snapshot : null,
+    confirmed: () => (confirmed ??= layers.current().then((catalog) => catalog.layers.get(id)?.layer ?? null)),
+  };
 }
 
 /** Thrown when a guessed entry turned out not to be the current one: the work is done again with the confirmed one. */

@@ -76,7 +76,7 @@ async function wfs(app: FastifyInstance): Promise<void> {
         try {
           // Anonymous callers take the entry from the shared read of the public catalog (no query of their own).
           const lookup = sharedLookup(app, request, req.query.typeName);
-          const known = lookup ? await lookup.confirmed : undefined;
+          const known = lookup ? await lookup.confirmed() : undefined;
           await app.db.withCaller(request.caller, async (client) => {
             const failure = await getFeature({ client, request, reply, url: serviceUrl(request), maxCount: limits.maxCount, known }, req.query);
             // Thrown inside withCaller, so a lost connection is not returned to the pool; the client was answered.
